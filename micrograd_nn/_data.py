@@ -1,0 +1,88 @@
+"""Data normalisation and error messages shared by the engine (no graph code here).
+
+A Value's data is a Python ``float`` or a floating ``ndarray`` with at least one
+dimension; these helpers bring user input and op outputs to that form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .ops import Op, unbroadcast
+
+ndarray = np.ndarray
+
+
+def fmt(shape: tuple[int, ...]) -> str:
+    """A shape written the way messages name it: ``(2, 3)``, ``(3,)``, ``()``."""
+    return str(tuple(shape))
+
+
+def as_data(data: Any, who: str = "Value") -> Any:
+    """Numbers -> float; lists/tuples/arrays -> floating ndarray (0-d -> float).
+
+    Integer and bool arrays become float64; float16/32/64 arrays keep their dtype.
+    """
+    t = type(data)
+    if t is float:
+        return data
+    if t is int or isinstance(data, (bool, np.integer, np.floating)):
+        return float(data)
+    if isinstance(data, (list, tuple, ndarray)):
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:  # ragged nested lists
+            raise ValueError(f"{who}: data is not rectangular: {e}") from None
+        if arr.dtype.kind in "biu" or (arr.dtype == object and arr.size == 0):
+            arr = arr.astype(np.float64)
+        elif arr.dtype.kind != "f":
+            raise TypeError(f"{who}: cannot use an array of dtype {arr.dtype}; "
+                            "give numbers (int, float or bool)")
+        return float(arr) if arr.ndim == 0 else arr
+    raise TypeError(f"{who}: data must be a number, list, tuple or ndarray, "
+                    f"not {t.__name__}")
+
+
+def as_operand(x: Any) -> Any:
+    """The data of a plain operand (a constant, never a graph node), or NotImplemented."""
+    t = type(x)
+    if t is float or t is int or t is ndarray:
+        return x
+    if isinstance(x, (list, tuple, np.generic)):
+        try:
+            return as_data(x, "operand")
+        except (TypeError, ValueError):
+            return NotImplemented
+    return NotImplemented
+
+
+def shape_error(op: Op, args: tuple, err: Exception) -> ValueError:
+    """A ValueError naming the op, every operand's shape and the fix."""
+    shapes = [np.shape(a) for a in args if isinstance(a, (float, int, ndarray))]
+    listed = " and ".join(fmt(s) for s in shapes)
+    if op.name in ("matmul", "linear") and len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        if not a or not b:
+            return ValueError(f"{op.name}: shapes {listed}: both operands need at least "
+                              "one dimension (use * for scalars)")
+        kb, where = (b[-2], "second-to-last") if len(b) > 1 else (b[0], "only")
+        return ValueError(f"{op.name}: shapes {listed} not aligned: {a[-1]} (the first's "
+                          f"last dim) != {kb} (the second's {where} dim); check the layer "
+                          "sizes or transpose an operand")
+    return ValueError(f"{op.name}: shapes {listed} are incompatible ({err}); make "
+                      "trailing dimensions equal or 1 (numpy broadcasting)")
+
+
+def fit(g: Any, like: Any) -> Any:
+    """Bring a VJP's output to the kind, shape and dtype of the input it belongs to."""
+    if type(like) is float:
+        return float(np.sum(g))
+    if type(g) is not ndarray:
+        return np.full(like.shape, g, dtype=like.dtype)
+    if g.shape != like.shape:
+        g = unbroadcast(g, like.shape)
+        if g.shape != like.shape:  # a size-1 gradient for a larger input
+            g = np.broadcast_to(g, like.shape)
+    return g.astype(like.dtype, copy=False) if g.dtype != like.dtype else g
