@@ -156,55 +156,64 @@ def _reset(root: Value) -> None:
                 stack.append(p)
 
 
+def _accumulate(p: Value, gi: Any) -> bool:
+    """Add one child's share ``gi`` into ``p._grad``; True once ``p`` has all shares."""
+    pd = p.data
+    if type(pd) is float:
+        if type(gi) is not float:
+            gi = float(np.sum(gi))
+    elif type(gi) is not ndarray or gi.shape != pd.shape or gi.dtype != pd.dtype:
+        gi = fit(gi, pd)
+    pg = p._grad
+    if pg is not None:
+        p._grad = pg + gi
+    elif p._op is None and type(gi) is ndarray and (gi.base is not None or not gi.flags.writeable):
+        p._grad = gi.copy()  # a leaf owns its gradient array
+    else:
+        p._grad = gi
+    p._pending -= 1
+    return p._pending == 0 and p._op is not None
+
+
 def _backprop(root: Value, seed: Any) -> None:
     """Kahn's algorithm on child counts: no recursion, each VJP runs once."""
     # Pass 1: count each node's children in this graph; clear non-leaf gradients.
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        n = stack.pop()
+        n = pop()
         for p in (n._a, n._b) if n._op.nin <= 2 else _io(n)[0]:
             if type(p) is Value and p.requires_grad:
                 if p._pending == 0 and p._op is not None:
                     p._grad = None
-                    stack.append(p)
+                    push(p)
                 p._pending += 1
     # Pass 2: a node's VJPs run once all its children have added their share.
     root._grad = seed
     stack = [root]
+    pop, push = stack.pop, stack.append
     try:
         while stack:
-            n = stack.pop()
-            op, g, ans = n._op, n._grad, n.data
+            n = pop()
+            op, g, ans, a = n._op, n._grad, n.data, n._a
             if n._ctx or op.nin > 2:
                 ins, args = _io(n)
-            elif op.nin == 2:  # most nodes: skip the generic unpacking
-                a, b = n._a, n._b
-                ins = (a, b)
-                args = (a.data if type(a) is Value else a, b.data if type(b) is Value else b)
-            else:
-                a = n._a
-                ins, args = (a,), (a.data,)
-            for vjp, p in zip(op.vjps, ins):
-                if type(p) is not Value or not p.requires_grad:
-                    continue
-                gi = vjp(g, ans, *args)
-                pd = p.data
-                if type(pd) is float:
-                    if type(gi) is not float:
-                        gi = float(np.sum(gi))
-                elif type(gi) is not ndarray or gi.shape != pd.shape or gi.dtype != pd.dtype:
-                    gi = fit(gi, pd)
-                pg = p._grad
-                if pg is not None:
-                    p._grad = pg + gi
-                elif p._op is None and type(gi) is ndarray and (
-                        gi.base is not None or not gi.flags.writeable):
-                    p._grad = gi.copy()  # a leaf owns its gradient array
-                else:
-                    p._grad = gi
-                p._pending -= 1
-                if p._pending == 0 and p._op is not None:
-                    stack.append(p)
+                for vjp, p in zip(op.vjps, ins):
+                    if type(p) is Value and p.requires_grad and _accumulate(p, vjp(g, ans, *args)):
+                        push(p)
+                continue
+            # unary and binary ops without static arguments: most nodes, unpacked inline
+            x = a.data if type(a) is Value else a
+            if op.nin == 1:
+                if a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x)):
+                    push(a)
+                continue
+            b = n._b
+            y = b.data if type(b) is Value else b
+            if type(a) is Value and a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x, y)):
+                push(a)
+            if type(b) is Value and b.requires_grad and _accumulate(b, op.vjps[1](g, ans, x, y)):
+                push(b)
     except BaseException:
         _reset(root)
         raise
