@@ -198,7 +198,7 @@ def _backprop(root: Value, seed: Any) -> None:
             op, g, ans, a = n._op, n._grad, n.data, n._a
             if n._ctx or op.nin > 2:
                 ins, args = _io(n)
-                for vjp, p in zip(op.vjps, ins):
+                for vjp, p in zip(op.vjps, ins, strict=True):
                     if type(p) is Value and p.requires_grad and _accumulate(p, vjp(g, ans, *args)):
                         push(p)
                 continue

@@ -13,7 +13,8 @@ after one ``type(x) is float`` test, arrays take numpy's. Nothing imports the en
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
