@@ -1,0 +1,164 @@
+"""Check reverse-mode gradients against float64 central differences.
+
+``gradcheck(f, *inputs)`` calls ``f`` on float64 copies of the inputs, runs the
+backward pass, then perturbs **every entry of every input that requires grad** by
+``±eps`` and compares::
+
+    numeric = (L(x + eps·e_j) - L(x - eps·e_j)) / (2·eps)
+    ok      = |analytic - numeric| <= atol + rtol·|numeric|     for every j
+
+A scalar output is ``L`` itself. For an output of any other shape, ``L = Σ r·f(x)``
+with a fixed seeded random ``r`` of the output's shape (the backward pass is seeded
+with ``r``), which checks the vector-Jacobian product the engine actually computes.
+
+>>> from micrograd_nn import Value
+>>> gradcheck(lambda a, b: (a * b).sigmoid(), Value(0.3), Value(-1.2)).ok
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .engine import Value, no_grad
+
+__all__ = ["GradcheckError", "GradcheckReport", "gradcheck"]
+
+
+class GradcheckError(AssertionError):
+    """Raised by ``gradcheck(..., raise_on_failure=True)``; the message is the report."""
+
+
+@dataclass
+class GradcheckReport:
+    """What ``gradcheck`` found.
+
+    ``ok``: every checked entry is within tolerance. ``worst``: the entry with the
+    largest ``|analytic - numeric| / (atol + rtol·|numeric|)``, as a dict with
+    ``input`` (index among ``inputs``), ``index`` (element index tuple, ``()`` for a
+    scalar), ``analytic``, ``numeric``, ``abs_err``. ``failures`` lists every
+    entry out of tolerance in the same form.
+    """
+
+    ok: bool
+    worst: dict[str, Any] | None
+    checked: int
+    input_shapes: list[tuple[int, ...]]
+    output_shape: tuple[int, ...]
+    eps: float
+    atol: float
+    rtol: float
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        shapes = ", ".join(str(s) for s in self.input_shapes)
+        head = (f"gradcheck {'passed' if self.ok else 'FAILED'}: {self.checked} entries "
+                f"checked; input shapes {shapes}; output shape {self.output_shape}; "
+                f"eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}")
+        if self.worst is None:
+            return head + " (no input requires grad: nothing to check)"
+        w = self.worst
+        where = f"input {w['input']} (shape {self.input_shapes[w['input']]}), element {w['index']}"
+        lines = [head, f"  worst entry: {where}",
+                 f"    analytic {w['analytic']:.10g}  numeric {w['numeric']:.10g}  "
+                 f"|diff| {w['abs_err']:.3g}"]
+        if not self.ok:
+            lines.append(f"  {len(self.failures)} of {self.checked} entries out of tolerance; "
+                         "the backward rule (VJP) of an op in f is likely wrong, or f is "
+                         "not differentiable at this point (a kink of relu/abs/max)")
+        return "\n".join(lines)
+
+
+def _copy64(x: Any) -> Any:
+    """A float64 leaf copy of a Value input (keeps requires_grad); others pass through."""
+    if type(x) is not Value:
+        return x
+    d = x.data
+    data = d if type(d) is float else np.array(d, dtype=np.float64)
+    return Value(data, x.label, requires_grad=x.requires_grad)
+
+
+def _scalarize(out: Any, r: Any) -> float:
+    if type(out) is not Value:
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    d = out.data
+    return d * r if type(d) is float else float(np.sum(np.asarray(d, np.float64) * r))
+
+
+def gradcheck(f: Callable[..., Value], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-4, seed: int = 0,
+              raise_on_failure: bool = False) -> GradcheckReport:
+    """Compare ``f``'s autodiff gradients with central differences; return a report.
+
+    ``inputs``: Values (checked when ``requires_grad``) or constants passed as they
+    are. Each Value is copied to float64 first, so the caller's Values and their
+    ``.grad`` are untouched. ``raise_on_failure=True`` raises :class:`GradcheckError`
+    with the report's text instead of returning a failed report.
+    """
+    if not callable(f):
+        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
+    if not (eps > 0 and atol >= 0 and rtol >= 0):
+        raise ValueError(f"gradcheck: need eps > 0, atol >= 0, rtol >= 0; got eps={eps}, "
+                         f"atol={atol}, rtol={rtol}")
+    xs = [_copy64(x) for x in inputs]
+    out = f(*xs)
+    if type(out) is not Value:
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    out_shape = out.shape
+    rng = np.random.default_rng(seed)
+    r = 1.0 if out_shape == () else rng.standard_normal(out_shape)
+    targets = [i for i, x in enumerate(xs) if type(x) is Value and x.requires_grad]
+    if targets and out.requires_grad:
+        out.backward(None if out_shape == () else np.asarray(r, dtype=out.dtype))
+    analytic = {i: np.asarray(xs[i].grad, dtype=np.float64).copy() for i in targets}
+
+    failures: list[dict[str, Any]] = []
+    worst, worst_score, checked = None, -1.0, 0
+    with no_grad():
+        for i in targets:
+            x = xs[i]
+            scalar = type(x.data) is float
+            base = x.data if scalar else x.data.copy()
+            shape = () if scalar else base.shape
+            for idx in np.ndindex(*shape):
+                if scalar:
+                    x.data = base + eps
+                    up = _scalarize(f(*xs), r)
+                    x.data = base - eps
+                    down = _scalarize(f(*xs), r)
+                    x.data = base
+                else:
+                    flat = x.data
+                    flat[idx] = base[idx] + eps
+                    up = _scalarize(f(*xs), r)
+                    flat[idx] = base[idx] - eps
+                    down = _scalarize(f(*xs), r)
+                    flat[idx] = base[idx]
+                numeric = (up - down) / (2.0 * eps)
+                a = float(analytic[i][idx])
+                err = abs(a - numeric)
+                tol = atol + rtol * abs(numeric)
+                score = math.inf if not math.isfinite(err) else err / tol if tol else (
+                    math.inf if err else 0.0)
+                entry = {"input": i, "index": tuple(int(k) for k in idx), "analytic": a,
+                         "numeric": numeric, "abs_err": err}
+                checked += 1
+                if not err <= tol:  # also catches NaN
+                    failures.append(entry)
+                if score > worst_score or worst is None:
+                    worst, worst_score = entry, score
+    report = GradcheckReport(ok=not failures, worst=worst, checked=checked,
+                             input_shapes=[np.shape(x.data) if type(x) is Value
+                                           else np.shape(x) for x in xs],
+                             output_shape=out_shape, eps=eps, atol=atol, rtol=rtol,
+                             failures=failures)
+    if raise_on_failure and not report.ok:
+        raise GradcheckError(str(report))
+    return report
