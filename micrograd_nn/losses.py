@@ -1,0 +1,214 @@
+"""Loss functions and regularisation penalties; each returns a scalar Value.
+
+``pred``/``logits`` may be a Value (scalar or tensor), a list of scalar Values (the
+outputs of :class:`micrograd_nn.neurons.NeuronNet`), or plain numbers/arrays
+(constants). ``target`` is plain data (a Value's data is used, never differentiated).
+
+==================== ============================================== ==================
+loss                 formula (n = number of elements)               gradient wrt pred
+==================== ============================================== ==================
+mse                  Σ (pred − target)² / n                          2 (pred − target)/n
+sse_half             ½ Σ (target − pred)²                            pred − target
+bce_with_logits      mean(softplus(x) − x·t)                         (σ(x) − t)/n
+softmax_cross_entropy mean over rows of −Σ_c t_c · log_softmax(x)_c  (softmax(x) − t)/rows
+==================== ============================================== ==================
+
+The article trains with deltas ``δ = (ideal − out)·f'(in)`` and ``GRAD = out_A·δ_B``,
+which is exactly ``−∂ sse_half / ∂w``: SGD on ``sse_half`` with ``lr = E`` replays
+the article's update ``Δw = E·GRAD + α·Δw_prev``. For one output ``mse`` is the
+article's Error, and ``∂ mse/∂w = 2·∂ sse_half/∂w``.
+
+The L1/L2 regularisation penalties live here too (:func:`l1_penalty`,
+:func:`l2_penalty`): add ``λ * penalty`` to the loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+
+from .engine import Value, apply, as_value
+from .ops import OPS
+
+_MSE, _SOFTPLUS = OPS["mse"], OPS["softplus"]
+
+
+def _fmt(shape: tuple[int, ...]) -> str:
+    return str(tuple(shape))
+
+
+def _pred(who: str, pred: Any) -> Value:
+    """A Value from a Value, a list of scalar Values, or plain data."""
+    if type(pred) is Value:
+        return pred
+    if isinstance(pred, (list, tuple)) and any(type(p) is Value for p in pred):
+        if not all(type(p) is Value and type(p.data) is float for p in pred):
+            raise TypeError(f"{who}: a list of predictions must hold only scalar Values")
+        return _stack(pred)
+    try:
+        return as_value(pred)
+    except TypeError:
+        raise TypeError(f"{who}: pred must be a Value, a list of scalar Values or numbers, "
+                        f"not {type(pred).__name__}") from None
+
+
+class _Stacked(list):
+    """A list of scalar Values standing in for a (n,) Value, combined with scalar ops."""
+
+    shape: tuple[int, ...] = ()
+
+
+def _stack(values: Any) -> Any:
+    s = _Stacked(values)
+    s.shape = (len(s),)
+    return s
+
+
+def _target(who: str, target: Any, p: Any) -> Any:
+    """Target data of exactly pred's shape and dtype (a plain number is broadcast)."""
+    shape = p.shape
+    t = target.data if type(target) is Value else target
+    if isinstance(t, (int, float, np.integer, np.floating)) and not isinstance(t, bool):
+        t = float(t)
+        if shape == ():
+            return t
+        t = np.full(shape, t)
+    arr = np.asarray(t, dtype=np.float64)
+    if arr.shape != shape:
+        raise ValueError(f"{who}: pred has shape {_fmt(shape)} but target has shape "
+                         f"{_fmt(arr.shape)}; they must be equal (reshape one, e.g. "
+                         "target.reshape(pred.shape))")
+    if shape == ():
+        return float(arr)
+    if type(p) is Value and p.data.dtype != arr.dtype:
+        arr = arr.astype(p.data.dtype)
+    return arr
+
+
+def _total(terms: list[Value]) -> Value:
+    """Sum of scalar Values without an extra constant node."""
+    return sum(terms[1:], terms[0])
+
+
+def mse(pred: Any, target: Any) -> Value:
+    """Mean squared error ``Σ (pred − target)² / n`` as a scalar Value (the fused op).
+
+    pred, target: the same shape (a plain-number target is broadcast). For one output
+    this is the article's ``Error = (ideal − actual)² / 1``.
+
+    >>> round(mse(Value(0.340491), 1.0).item(), 6)
+    0.434952
+    """
+    p = _pred("mse", pred)
+    t = _target("mse", target, p)
+    if isinstance(p, _Stacked):
+        return _total([apply(_MSE, pi, ti) for pi, ti in zip(p, t)]) / len(p)
+    return apply(_MSE, p, t)
+
+
+def sse_half(pred: Any, target: Any) -> Value:
+    """Half the sum of squared errors ``½ Σ (target − pred)²``; its gradient wrt a
+    weight is exactly minus the article's ``GRAD``."""
+    p = _pred("sse_half", pred)
+    t = _target("sse_half", target, p)
+    if isinstance(p, _Stacked):
+        return _total([(pi - ti) * (pi - ti) for pi, ti in zip(p, t)]) * 0.5
+    d = p - t
+    return (d * d).sum() * 0.5 if type(d.data) is not float else d * d * 0.5
+
+
+def _reduce(who: str, per: Value, reduction: str) -> Value:
+    if reduction == "mean":
+        return per.mean() if type(per.data) is not float else per
+    if reduction == "sum":
+        return per.sum() if type(per.data) is not float else per
+    raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r}")
+
+
+def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
+    """Binary cross-entropy on logits: ``mean(softplus(x) − x·t)``, t in [0, 1].
+
+    Equal to ``−t·log σ(x) − (1 − t)·log(1 − σ(x))`` but stable for any x (no NaN
+    or overflow at ±1000). logits, target: the same shape. ``reduction``: "mean"
+    or "sum".
+    """
+    who = "bce_with_logits"
+    x = _pred(who, logits)
+    t = _target(who, target, x)
+    if isinstance(x, _Stacked):
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r}")
+        total = _total([apply(_SOFTPLUS, xi) - xi * ti for xi, ti in zip(x, t)])
+        return total / len(x) if reduction == "mean" else total
+    return _reduce(who, apply(_SOFTPLUS, x) - x * t, reduction)
+
+
+def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
+    """Cross-entropy of ``softmax(logits)`` against class targets, via ``log_softmax``.
+
+    logits: shape (batch, C) or (C,). target: integer class indices of shape (batch,)
+    (or one int for (C,) logits), or one-hot / probability rows of the logits' shape.
+    Loss per row: ``−Σ_c t_c · log_softmax(logits)_c`` (= ``−log_softmax[target]``);
+    ``reduction`` "mean" (over rows) or "sum". Stable for logits of any size.
+    """
+    who = "softmax_cross_entropy"
+    x = _pred(who, logits)
+    if isinstance(x, _Stacked) or type(x.data) is float:
+        raise TypeError(f"{who}: logits must be a tensor Value of shape (batch, C) or (C,), "
+                        "got a scalar or a list of scalars; use Value([...])")
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{who}: logits must have shape (batch, C) or (C,), "
+                         f"got {_fmt(x.shape)}")
+    lp = x.log_softmax(axis=-1)
+    t = np.asarray(target.data if type(target) is Value else target)
+    rows = x.shape[:-1]
+    ncls = x.shape[-1]
+    if t.shape == x.shape and t.dtype.kind in "biuf":
+        per = -(lp * t.astype(x.dtype)).sum(axis=-1)
+    elif t.shape == rows:
+        if t.dtype.kind == "f" and not np.all(t == np.round(t)):
+            raise ValueError(f"{who}: target of shape {_fmt(t.shape)} holds non-integer "
+                             "class indices")
+        if t.dtype.kind not in "iuf":
+            raise TypeError(f"{who}: class indices must be integers, got dtype {t.dtype}")
+        idx = t.astype(np.int64)
+        if np.any((idx < 0) | (idx >= ncls)):
+            raise ValueError(f"{who}: class index out of range: got {idx.min()}..{idx.max()}"
+                             f" for {ncls} classes (indices must be 0..{ncls - 1})")
+        per = -(lp[np.arange(rows[0]), idx] if rows else lp[int(idx)])
+    else:
+        raise ValueError(f"{who}: logits have shape {_fmt(x.shape)} but target has shape "
+                         f"{_fmt(t.shape)}; give class indices of shape {_fmt(rows)} or "
+                         f"one-hot rows of shape {_fmt(x.shape)}")
+    return _reduce(who, per, reduction)
+
+
+# ---------------------------------------------------------------- regularisation
+
+
+def _params(who: str, params: Any) -> list[Value]:
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    ps = list(params) if isinstance(params, Iterable) else None
+    if not ps or not all(type(p) is Value for p in ps):
+        raise TypeError(f"{who}: expected a Module or a non-empty iterable of Values")
+    return ps
+
+
+def l2_penalty(params: Any) -> Value:
+    """``Σ w²`` over every element of the given parameters (a Module or Values).
+
+    Weight decay: ``loss + λ/2 · l2_penalty(...)`` gives the gradient ``λ·w``.
+    """
+    terms = [(p * p).sum() if type(p.data) is not float else p * p
+             for p in _params("l2_penalty", params)]
+    return _total(terms)
+
+
+def l1_penalty(params: Any) -> Value:
+    """``Σ |w|`` over every element of the given parameters (a Module or Values);
+    drives small weights to exactly 0 (gradient ``sign(w)``, 0 at 0)."""
+    terms = [abs(p).sum() if type(p.data) is not float else abs(p)
+             for p in _params("l1_penalty", params)]
+    return _total(terms)
