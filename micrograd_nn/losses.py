@@ -24,7 +24,8 @@ The L1/L2 regularisation penalties live here too (:func:`l1_penalty`,
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,7 @@ def mse(pred: Any, target: Any) -> Value:
     p = _pred("mse", pred)
     t = _target("mse", target, p)
     if isinstance(p, _Stacked):
-        return _total([apply(_MSE, pi, ti) for pi, ti in zip(p, t)]) / len(p)
+        return _total([apply(_MSE, pi, ti) for pi, ti in zip(p, t, strict=True)]) / len(p)
     return apply(_MSE, p, t)
 
 
@@ -113,7 +114,7 @@ def sse_half(pred: Any, target: Any) -> Value:
     p = _pred("sse_half", pred)
     t = _target("sse_half", target, p)
     if isinstance(p, _Stacked):
-        return _total([(pi - ti) * (pi - ti) for pi, ti in zip(p, t)]) * 0.5
+        return _total([(pi - ti) * (pi - ti) for pi, ti in zip(p, t, strict=True)]) * 0.5
     d = p - t
     return (d * d).sum() * 0.5 if type(d.data) is not float else d * d * 0.5
 
@@ -139,7 +140,7 @@ def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
     if isinstance(x, _Stacked):
         if reduction not in ("mean", "sum"):
             raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r}")
-        total = _total([apply(_SOFTPLUS, xi) - xi * ti for xi, ti in zip(x, t)])
+        total = _total([apply(_SOFTPLUS, xi) - xi * ti for xi, ti in zip(x, t, strict=True)])
         return total / len(x) if reduction == "mean" else total
     return _reduce(who, apply(_SOFTPLUS, x) - x * t, reduction)
 

@@ -16,7 +16,8 @@ The neuron-by-neuron scalar form of the same network is :mod:`micrograd_nn.neuro
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 

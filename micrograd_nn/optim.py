@@ -21,7 +21,8 @@ here adds ``wd·w`` to the gradient (L2 regularisation with ``λ/2·Σw²`` = ``
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
