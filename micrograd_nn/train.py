@@ -1,0 +1,421 @@
+"""``fit``: the training loop, in the three modes the article names.
+
+>>> from micrograd_nn.nn import MLP
+>>> from micrograd_nn.data import xor
+>>> X, y = xor()
+>>> net = MLP(2, [4], 1, seed=0)
+>>> h = fit(net, X, y, lr=0.5, momentum=0.9, epochs=5, seed=0, verbose=0)
+>>> h.epochs, h.stop_reason, len(h.loss)
+(5, 'epochs', 5)
+
+Modes (``batch_size``), one epoch = one pass over the training samples:
+
+* ``batch_size=1`` -- **stochastic** (online, the article's way): find Δw for one
+  sample and update the weights at once; ``n`` updates per epoch.
+* ``batch_size=None`` -- **batch**: one update per epoch from all samples. The
+  article *sums* Δw over the epoch. With the default ``reduction="mean"`` the loss is
+  the mean over the samples, so the step is the article's sum scaled by ``1/n``
+  (the same direction, ``n`` times smaller: raise ``lr`` or pass ``reduction="sum"``
+  to take exactly the article's summed step).
+* ``batch_size=k`` -- **mini-batch**: the *samples* are split into groups of ``k``
+  (the last may be smaller) and the weights are updated once per group. The
+  article's wording, that the *weights* are split into groups, is a slip: it is the
+  training samples that are grouped.
+
+Samples are shuffled each epoch with a ``numpy.random.Generator`` seeded by
+``seed`` (``shuffle=False`` keeps the given order). The loss is the article's
+error for ``loss="mse"`` (``Σ (ideal − actual)² / n``); ``loss="sse_half"`` with
+``lr=E`` replays the article's update ``Δw = E·GRAD + α·Δw_prev`` exactly
+(``GRAD = −∂ sse_half/∂w``; ``∂ mse/∂w = 2·∂ sse_half/∂w`` for one output).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import losses as _losses
+from . import optim as _optim
+from .engine import Value, no_grad
+from .neurons import NeuronNet
+
+__all__ = ["History", "Callback", "StopTraining", "fit", "evaluate", "predict", "LOSSES"]
+
+Array = np.ndarray
+
+#: Loss names ``fit`` accepts; each is ``f(pred, target) -> scalar Value``.
+LOSSES = ("mse", "sse_half", "bce_with_logits", "softmax_cross_entropy")
+_OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "rprop": "Rprop"}
+
+
+class StopTraining(Exception):
+    """Raise inside a callback to stop training after the current epoch."""
+
+
+class Callback:
+    """Base class for callbacks; override what you need. A plain callable
+    ``f(epoch, logs)`` works too. Returning ``True`` from ``on_epoch_end`` (or raising
+    :class:`StopTraining`) stops training; ``History.stop_reason`` becomes "callback".
+
+    ``logs``: ``{"epoch", "loss", "val_loss" (None without validation), "grad_norms"
+    (layer -> mean gradient norm this epoch), "time" (seconds since the start)}``.
+    Epochs count from 1.
+    """
+
+    def on_train_begin(self, logs: dict[str, Any]) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any]) -> bool | None:
+        """Called after every epoch; return True to stop."""
+        return None
+
+    def on_train_end(self, history: History) -> None:
+        """Called once with the finished History."""
+
+
+@dataclass
+class History:
+    """What ``fit`` recorded, one entry per epoch.
+
+    ``loss``: the training loss over all training samples, evaluated after each
+    epoch's updates (mean reduction, so epochs and modes compare). ``val_loss``: the
+    same on the validation data (empty without any). ``grad_norms``: layer name (the
+    parameter names' prefix, e.g. "0" for "0.weight"/"0.bias") -> per epoch, the mean
+    over the epoch's updates of that layer's gradient 2-norm. ``epochs``: epochs run.
+    ``stop_reason``: "epochs", "target_error", "early_stopping", "callback" or
+    "non_finite" (the loss became NaN or inf). ``best_epoch``: the epoch (from 1) with
+    the lowest monitored loss; ``restored``: whether its weights were put back.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    grad_norms: dict[str, list[float]] = field(default_factory=dict)
+    epochs: int = 0
+    stop_reason: str = ""
+    best_epoch: int = 0
+    restored: bool = False
+    monitor: str = "loss"
+    seconds: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Keras-style ``{"loss": [...], "val_loss": [...]}``."""
+        return {"loss": self.loss, "val_loss": self.val_loss}
+
+    def __repr__(self) -> str:
+        last = f"{self.loss[-1]:.6g}" if self.loss else "-"
+        val = f", val_loss {self.val_loss[-1]:.6g}" if self.val_loss else ""
+        return (f"History({self.epochs} epochs, loss {last}{val}, "
+                f"stop_reason={self.stop_reason!r})")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _as_array(a: Any, who: str) -> Array:
+    if isinstance(a, Value):
+        a = a.data
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"fit: {who} must be numbers (an array or nested lists), got "
+                        f"{type(a).__name__}") from None
+    if arr.ndim == 0:
+        raise ValueError(f"fit: {who} must have a sample axis, got a single number")
+    return arr
+
+
+def _resolve_loss(loss: str | Callable) -> Callable:
+    if callable(loss):
+        return loss
+    if isinstance(loss, str) and loss in LOSSES:
+        return getattr(_losses, loss)
+    raise ValueError(f"fit: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a "
+                     "function f(pred, target) -> scalar Value")
+
+
+def _resolve_optimizer(optimizer: Any, params: list[Value], lr: float,
+                       momentum: float) -> Any:
+    if optimizer is None:
+        return _optim.SGD(params, lr=lr, momentum=momentum)
+    if isinstance(optimizer, str):
+        key = optimizer.lower()
+        if key not in _OPTIMIZERS:
+            raise ValueError(f"fit: unknown optimizer {optimizer!r}; use one of "
+                             f"{', '.join(_OPTIMIZERS)} or an Optimizer instance")
+        cls = getattr(_optim, _OPTIMIZERS[key])
+        return cls(params, lr=lr, momentum=momentum) if key == "sgd" else cls(params, lr=lr)
+    if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
+        raise TypeError(f"fit: optimizer must be None, a name ('sgd', 'adam', 'rprop') or "
+                        f"an object with step() and zero_grad(), got {type(optimizer).__name__}")
+    return optimizer
+
+
+def _layer_groups(model: Any) -> list[tuple[str, list[Value]]]:
+    """Parameters grouped by layer: the prefix of their dotted names."""
+    named = (model.named_parameters() if hasattr(model, "named_parameters")
+             else [(f"param{i}", p) for i, p in enumerate(model.parameters())])
+    groups: dict[str, list[Value]] = {}
+    for name, p in named:
+        groups.setdefault(name.rsplit(".", 1)[0] if "." in name else name, []).append(p)
+    return list(groups.items())
+
+
+def _sq_norm(p: Value) -> float:
+    g = p.grad
+    return g * g if type(g) is float else float(np.vdot(g, g))
+
+
+def _snapshot(params: list[Value]) -> list[Any]:
+    return [p.data if type(p.data) is float else p.data.copy() for p in params]
+
+
+def _restore(params: list[Value], snap: list[Any]) -> None:
+    for p, d in zip(params, snap):
+        if type(d) is float:
+            p.data = d
+        else:
+            p.data[...] = d
+
+
+def _check_count(name: str, v: Any, allow_none: bool = False) -> int | None:
+    if v is None and allow_none:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        extra = ", or None" if allow_none else ""
+        raise ValueError(f"fit: {name} must be a positive int{extra}, got {v!r}")
+    return int(v)
+
+
+def _batch_loss(model: Any, loss_fn: Callable, Xb: Array, yb: Array) -> Value:
+    """The loss of one batch. A NeuronNet (one sample per call) averages per-sample
+    losses, which equals the batch loss of a mean-reduced loss."""
+    if isinstance(model, NeuronNet):
+        total = loss_fn(model(list(Xb[0])), yb[0])
+        for xi, yi in zip(Xb[1:], yb[1:]):
+            total = total + loss_fn(model(list(xi)), yi)
+        return total / len(Xb) if len(Xb) > 1 else total
+    return loss_fn(model(Xb), yb)
+
+
+def predict(model: Any, X: Any) -> Array:
+    """``model(X)`` without recording a graph, as an array; X: shape (n, n_features)."""
+    X = _as_array(X, "X")
+    with no_grad():
+        if isinstance(model, NeuronNet):
+            return np.array([[o.data for o in model(list(x))] for x in X], dtype=np.float64)
+        out = model(X)
+    return np.asarray(out.data if isinstance(out, Value) else out, dtype=np.float64)
+
+
+def evaluate(model: Any, X: Any, y: Any, loss: str | Callable = "mse") -> float:
+    """The loss of ``model`` on all of ``(X, y)`` (no graph recorded), as a float."""
+    fn = _resolve_loss(loss)
+    X, y = _as_array(X, "X"), _as_array(y, "y")
+    if y.ndim == 1 and predict(model, X[:1]).shape[-1] == 1 and not (
+            fn is _losses.softmax_cross_entropy):
+        y = y.reshape(-1, 1)
+    with no_grad():
+        return _batch_loss(model, fn, X, y).item()
+
+
+class _Progress:
+    """A one-line progress bar on a TTY (stderr): epoch, loss, speed."""
+
+    def __init__(self, epochs: int, verbose: int) -> None:
+        self.stream = sys.stderr
+        tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.mode = 0 if verbose <= 0 else (2 if verbose >= 2 else (1 if tty else 0))
+        self.epochs, self.t0, self.last = epochs, time.perf_counter(), 0.0
+
+    def update(self, epoch: int, loss: float, val: float | None, done: bool = False) -> None:
+        if not self.mode:
+            return
+        now = time.perf_counter()
+        if self.mode == 1 and not done and now - self.last < 0.1 and epoch != self.epochs:
+            return
+        self.last = now
+        speed = epoch / max(now - self.t0, 1e-9)
+        filled = int(20 * epoch / self.epochs)
+        bar = "#" * filled + "." * (20 - filled)
+        v = "" if val is None else f"  val_loss {val:.6g}"
+        text = (f"epoch {epoch}/{self.epochs} [{bar}] loss {loss:.6g}{v}  "
+                f"{speed:.1f} epochs/s")
+        if self.mode == 2:
+            self.stream.write(text + "\n")
+        else:
+            self.stream.write("\r" + text + ("\n" if done else ""))
+        self.stream.flush()
+
+
+# ---------------------------------------------------------------- fit
+
+
+def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any = None,
+        lr: float = 0.5, momentum: float = 0.0, epochs: int = 100, batch_size: int | None = 1,
+        shuffle: bool = True, seed: int | None = None,
+        validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
+        early_stopping: bool | int = False, min_delta: float = 0.0,
+        restore_best_weights: bool = True, target_error: float | None = None,
+        reduction: str = "mean", callbacks: Sequence[Any] = (), verbose: int = 1) -> History:
+    """Train ``model`` on ``X`` shape (n, n_features), ``y`` shape (n, n_targets).
+
+    ``loss``: a name in :data:`LOSSES` or ``f(pred, target) -> scalar Value``.
+    ``optimizer``: None (``SGD(lr, momentum)``, the article's rule), "sgd", "adam",
+    "rprop", or an optimizer over ``model.parameters()``. ``batch_size``: 1
+    stochastic, None batch, k mini-batch (see the module docstring). ``reduction``:
+    "mean" (the batch loss is the mean over its samples) or "sum" (the sum: the
+    article's summed Δw). ``validation_data=(X_val, y_val)`` or ``validation_split``
+    (a seeded random fraction held out of X, y). ``early_stopping``: False, True
+    (patience 10) or a patience in epochs: stop when the monitored loss
+    (``val_loss`` if there is validation data, else ``loss``) has not fallen by more
+    than ``min_delta`` for that many epochs; with ``restore_best_weights`` the best
+    epoch's weights are put back at the end. ``target_error``: stop once the training
+    loss is at or below it. ``callbacks``: :class:`Callback` objects or callables
+    ``f(epoch, logs)``. ``model``: a Module taking a batch (``MLP``, ``Sequential``) or a
+    ``NeuronNet`` (fed one sample at a time). ``verbose``: 0 silent, 1 a progress bar on stderr if it is a
+    TTY, 2 one line per epoch on stderr. A 1-D ``y`` is made a column when the model
+    has one output. Returns a :class:`History`.
+    """
+    params = list(model.parameters()) if hasattr(model, "parameters") else None
+    if not params:
+        raise TypeError(f"fit: model must be a Module with parameters(), got "
+                        f"{type(model).__name__}")
+    X, y = _as_array(X, "X"), _as_array(y, "y")
+    if len(X) != len(y):
+        raise ValueError(f"fit: X has {len(X)} samples but y has {len(y)}; give one target "
+                         "row per sample")
+    epochs = _check_count("epochs", epochs)
+    batch_size = _check_count("batch_size", batch_size, allow_none=True)
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"fit: reduction must be 'mean' or 'sum', got {reduction!r}")
+    if not (isinstance(validation_split, (int, float)) and 0.0 <= validation_split < 1.0):
+        raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split!r}")
+    if validation_split and validation_data is not None:
+        raise ValueError("fit: give validation_data or validation_split, not both")
+    if early_stopping is True:
+        patience = 10
+    elif early_stopping is False or early_stopping is None:
+        patience = 0
+    else:
+        patience = _check_count("early_stopping (patience)", early_stopping)
+    if target_error is not None and not (isinstance(target_error, (int, float))
+                                         and target_error >= 0):
+        raise ValueError(f"fit: target_error must be a number >= 0, got {target_error!r}")
+    if isinstance(callbacks, Callback) or callable(callbacks):
+        callbacks = (callbacks,)
+    for cb in callbacks:
+        if not (callable(cb) or hasattr(cb, "on_epoch_end")):
+            raise TypeError(f"fit: a callback must be callable or have on_epoch_end(epoch, "
+                            f"logs), got {type(cb).__name__}")
+    loss_fn = _resolve_loss(loss)
+    opt = _resolve_optimizer(optimizer, params, lr, momentum)
+    rng = np.random.default_rng(seed)
+
+    if y.ndim == 1 and loss_fn is not _losses.softmax_cross_entropy:
+        probe = predict(model, X[:1])  # a column for one-output models: (n,) against
+        if probe.ndim == 2 and probe.shape[1] == 1:  # (n, 1) would broadcast to (n, n)
+            y = y.reshape(-1, 1)
+    Xv = yv = None
+    if validation_split:
+        k = int(round(len(X) * validation_split))
+        if not 1 <= k < len(X):
+            raise ValueError(f"fit: validation_split={validation_split} of {len(X)} samples "
+                             f"holds out {k}; need at least 1 and fewer than all")
+        perm = rng.permutation(len(X))
+        X, y, Xv, yv = X[perm[k:]], y[perm[k:]], X[perm[:k]], y[perm[:k]]
+    elif validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError("fit: validation_data must be a pair (X_val, y_val)")
+        Xv, yv = _as_array(validation_data[0], "X_val"), _as_array(validation_data[1], "y_val")
+        if yv.ndim == 1 and y.ndim == 2 and y.shape[1] == 1:
+            yv = yv.reshape(-1, 1)
+        if len(Xv) != len(yv):
+            raise ValueError(f"fit: X_val has {len(Xv)} samples but y_val has {len(yv)}")
+    n = len(X)
+    bs = n if batch_size is None else min(batch_size, n)
+    groups = _layer_groups(model)
+    hist = History(grad_norms={name: [] for name, _ in groups},
+                   monitor="val_loss" if Xv is not None else "loss",
+                   params={"loss": loss if isinstance(loss, str) else getattr(
+                       loss, "__name__", "custom"), "lr": lr, "momentum": momentum,
+                       "epochs": epochs, "batch_size": batch_size, "seed": seed,
+                       "optimizer": type(opt).__name__, "reduction": reduction,
+                       "n_samples": n})
+    for cb in callbacks:
+        if hasattr(cb, "on_train_begin"):
+            cb.on_train_begin(dict(hist.params))
+    bar = _Progress(epochs, verbose)
+    best, best_snap, wait = math.inf, None, 0
+    t0 = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        sums = [0.0] * len(groups)
+        steps = 0
+        for start in range(0, n, bs):
+            idx = order[start:start + bs]
+            opt.zero_grad()
+            batch_loss = _batch_loss(model, loss_fn, X[idx], y[idx])
+            if reduction == "sum":
+                batch_loss = batch_loss * len(idx)
+            batch_loss.backward()
+            for j, (_, ps) in enumerate(groups):
+                sums[j] += math.sqrt(sum(_sq_norm(p) for p in ps))
+            opt.step()
+            steps += 1
+        for j, (name, _) in enumerate(groups):
+            hist.grad_norms[name].append(sums[j] / steps)
+        train_loss = evaluate(model, X, y, loss_fn)
+        hist.loss.append(train_loss)
+        val_loss = None
+        if Xv is not None:
+            val_loss = evaluate(model, Xv, yv, loss_fn)
+            hist.val_loss.append(val_loss)
+        hist.epochs = epoch
+        bar.update(epoch, train_loss, val_loss)
+        watched = train_loss if val_loss is None else val_loss
+        if watched < best - min_delta:
+            best, wait, hist.best_epoch = watched, 0, epoch
+            if patience and restore_best_weights:
+                best_snap = _snapshot(params)
+        else:
+            wait += 1
+        logs = {"epoch": epoch, "loss": train_loss, "val_loss": val_loss,
+                "grad_norms": {k: v[-1] for k, v in hist.grad_norms.items()},
+                "time": time.perf_counter() - t0}
+        stop = ""
+        if not math.isfinite(train_loss):
+            stop = "non_finite"
+        elif target_error is not None and train_loss <= target_error:
+            stop = "target_error"
+        elif patience and wait >= patience:
+            stop = "early_stopping"
+        for cb in callbacks:
+            try:
+                fn = cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb
+                if fn(epoch, logs) is True:
+                    stop = stop or "callback"
+            except StopTraining:
+                stop = stop or "callback"
+        if stop:
+            hist.stop_reason = stop
+            break
+    else:
+        hist.stop_reason = "epochs"
+    if patience and restore_best_weights and best_snap is not None \
+            and hist.best_epoch != hist.epochs:
+        _restore(params, best_snap)
+        hist.restored = True
+    hist.seconds = time.perf_counter() - t0
+    bar.update(hist.epochs, hist.loss[-1], hist.val_loss[-1] if hist.val_loss else None,
+               done=True)
+    for cb in callbacks:
+        if hasattr(cb, "on_train_end"):
+            cb.on_train_end(hist)
+    return hist
