@@ -1,0 +1,317 @@
+"""Tests for micrograd_nn.losses: values and gradients vs PyTorch and by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from micrograd_nn import Value
+from micrograd_nn.losses import (
+    bce_with_logits,
+    l1_penalty,
+    l2_penalty,
+    mse,
+    softmax_cross_entropy,
+    sse_half,
+)
+from micrograd_nn.nn import MLP
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+
+def _pair(shape, seed):
+    r = np.random.default_rng(seed)
+    return r.normal(size=shape), r.normal(size=shape)
+
+
+# ---------------------------------------------------------------- mse
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 3), (2, 3, 2)])
+def test_mse_matches_torch(shape):
+    p, t = _pair(shape, 0)
+    pv = Value(p)
+    loss = mse(pv, t)
+    loss.backward()
+    tp = torch.tensor(p, requires_grad=True)
+    tl = F.mse_loss(tp, torch.tensor(t))
+    tl.backward()
+    assert loss.shape == ()
+    assert loss.item() == pytest.approx(tl.item(), rel=1e-14)
+    np.testing.assert_allclose(pv.grad, tp.grad.numpy(), rtol=1e-13)
+
+
+def test_mse_uses_fused_op():
+    assert mse(Value([1.0, 2.0]), [0.0, 0.0]).op == "mse"
+
+
+def test_mse_scalar_is_article_error():
+    out = Value(0.3404913400038911)
+    loss = mse(out, 1.0)
+    assert loss.item() == pytest.approx((1 - 0.3404913400038911) ** 2, rel=1e-15)
+    assert round(loss.item(), 6) == 0.434952
+    loss.backward()
+    assert out.grad == pytest.approx(2 * (0.3404913400038911 - 1), rel=1e-15)
+
+
+def test_mse_hand_value():
+    # ((1-0)^2 + (2-4)^2 + (3-3)^2) / 3 = 5/3
+    assert mse(Value([1.0, 2.0, 3.0]), [0.0, 4.0, 3.0]).item() == pytest.approx(5 / 3)
+
+
+def test_mse_number_target_broadcasts():
+    p = Value([[0.5], [1.5]])
+    assert mse(p, 1.0).item() == pytest.approx(0.25)
+
+
+def test_mse_list_of_scalar_values_matches_tensor():
+    vals = [Value(0.2), Value(-1.0), Value(3.0)]
+    t = [1.0, 0.0, 2.5]
+    loss = mse(vals, t)
+    loss.backward()
+    tv = Value(np.array([0.2, -1.0, 3.0]))
+    ref = mse(tv, t)
+    ref.backward()
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-15)
+    np.testing.assert_allclose([v.grad for v in vals], tv.grad, rtol=1e-15)
+
+
+def test_mse_float32_keeps_dtype():
+    p = Value(np.array([1.0, 2.0], dtype=np.float32))
+    loss = mse(p, [0.0, 0.0])
+    loss.backward()
+    assert p.grad.dtype == np.float32
+    assert loss.item() == pytest.approx(2.5)
+
+
+def test_mse_shape_mismatch_names_both_shapes():
+    with pytest.raises(ValueError, match=r"pred has shape \(4, 1\) but target has shape \(4,\)"):
+        mse(Value(np.zeros((4, 1))), np.zeros(4))
+    with pytest.raises(ValueError, match=r"\(\) but target has shape \(1,\)"):
+        mse(Value(1.0), [1.0])
+
+
+def test_mse_rejects_list_mixing_values_and_numbers():
+    with pytest.raises(TypeError, match="only scalar Values"):
+        mse([Value(1.0), 2.0], [0.0, 0.0])
+
+
+# ---------------------------------------------------------------- sse_half
+
+
+def test_sse_half_hand_value_and_gradient():
+    p = Value([1.0, 2.0, 3.0])
+    t = np.array([0.0, 4.0, 3.0])
+    loss = sse_half(p, t)
+    assert loss.item() == pytest.approx(0.5 * (1 + 4 + 0))
+    loss.backward()
+    np.testing.assert_allclose(p.grad, p.data - t)  # = -(ideal - out), the article's sign
+
+
+def test_sse_half_vs_torch_and_scalar():
+    p, t = _pair((3, 2), 5)
+    pv = Value(p)
+    sse_half(pv, t).backward()
+    tp = torch.tensor(p, requires_grad=True)
+    (0.5 * ((torch.tensor(t) - tp) ** 2).sum()).backward()
+    np.testing.assert_allclose(pv.grad, tp.grad.numpy(), rtol=1e-14)
+    s = Value(0.25)
+    loss = sse_half(s, 1.0)
+    loss.backward()
+    assert loss.item() == pytest.approx(0.5 * 0.75**2) and s.grad == pytest.approx(-0.75)
+
+
+def test_sse_half_gradient_is_half_of_mse_for_one_output():
+    a, b = Value(0.3), Value(0.3)
+    mse(a, 1.0).backward()
+    sse_half(b, 1.0).backward()
+    assert a.grad == pytest.approx(2 * b.grad, rel=1e-15)
+
+
+def test_sse_half_list_of_values():
+    vals = [Value(1.0), Value(2.0)]
+    loss = sse_half(vals, [0.0, 0.0])
+    loss.backward()
+    assert loss.item() == pytest.approx(2.5)
+    assert [v.grad for v in vals] == [1.0, 2.0]
+
+
+# ---------------------------------------------------------------- bce_with_logits
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_bce_with_logits_matches_torch(reduction):
+    x = np.random.default_rng(2).normal(scale=3, size=(6, 2))
+    t = np.random.default_rng(3).uniform(size=(6, 2))
+    xv = Value(x)
+    loss = bce_with_logits(xv, t, reduction=reduction)
+    loss.backward()
+    tx = torch.tensor(x, requires_grad=True)
+    tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t), reduction=reduction)
+    tl.backward()
+    assert loss.item() == pytest.approx(tl.item(), rel=1e-13)
+    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_bce_with_logits_stable_at_extremes():
+    x = np.array([1000.0, -1000.0, 1000.0, -1000.0])
+    t = np.array([1.0, 0.0, 0.0, 1.0])
+    xv = Value(x)
+    loss = bce_with_logits(xv, t)
+    loss.backward()
+    tx = torch.tensor(x, requires_grad=True)
+    tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t))
+    tl.backward()
+    assert np.isfinite(loss.item()) and np.all(np.isfinite(xv.grad))
+    assert loss.item() == pytest.approx(tl.item(), rel=1e-14)  # (0 + 0 + 1000 + 1000) / 4
+    assert loss.item() == pytest.approx(500.0)
+    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), atol=1e-15)
+
+
+def test_bce_with_logits_hand_value_scalar():
+    # x = 0: log 2 whatever the target
+    x = Value(0.0)
+    loss = bce_with_logits(x, 1.0)
+    loss.backward()
+    assert loss.item() == pytest.approx(np.log(2), rel=1e-15)
+    assert x.grad == pytest.approx(-0.5)  # sigmoid(0) - 1
+
+
+def test_bce_with_logits_list_of_values_matches_tensor():
+    vals = [Value(2.0), Value(-1.0)]
+    loss = bce_with_logits(vals, [1.0, 0.0])
+    ref = bce_with_logits(Value([2.0, -1.0]), [1.0, 0.0])
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-15)
+    assert bce_with_logits(vals, [1.0, 0.0], reduction="sum").item() == pytest.approx(
+        2 * ref.item(), rel=1e-15)
+
+
+def test_bce_with_logits_errors():
+    with pytest.raises(ValueError, match=r"\(3,\) but target has shape \(2,\)"):
+        bce_with_logits(Value(np.zeros(3)), [0.0, 1.0])
+    with pytest.raises(ValueError, match="reduction must be"):
+        bce_with_logits(Value(np.zeros(2)), [0.0, 1.0], reduction="none")
+
+
+# ---------------------------------------------------------------- softmax_cross_entropy
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_softmax_ce_indices_matches_torch(reduction):
+    x = np.random.default_rng(4).normal(scale=2, size=(5, 4))
+    y = np.array([0, 3, 1, 1, 2])
+    xv = Value(x)
+    loss = softmax_cross_entropy(xv, y, reduction=reduction)
+    loss.backward()
+    tx = torch.tensor(x, requires_grad=True)
+    tl = F.cross_entropy(tx, torch.tensor(y), reduction=reduction)
+    tl.backward()
+    assert loss.item() == pytest.approx(tl.item(), rel=1e-13)
+    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_ce_onehot_equals_indices_and_torch_probs():
+    x = np.random.default_rng(6).normal(size=(3, 4))
+    y = np.array([2, 0, 3])
+    onehot = np.eye(4)[y]
+    a = softmax_cross_entropy(Value(x), y).item()
+    b = softmax_cross_entropy(Value(x), onehot).item()
+    assert a == pytest.approx(b, rel=1e-15)
+    probs = np.random.default_rng(7).dirichlet(np.ones(4), size=3)
+    xv = Value(x)
+    loss = softmax_cross_entropy(xv, probs)
+    loss.backward()
+    tx = torch.tensor(x, requires_grad=True)
+    tl = F.cross_entropy(tx, torch.tensor(probs))
+    tl.backward()
+    assert loss.item() == pytest.approx(tl.item(), rel=1e-13)
+    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_ce_stable_at_extremes():
+    x = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0]])
+    y = np.array([1, 2])
+    xv = Value(x)
+    loss = softmax_cross_entropy(xv, y)
+    loss.backward()
+    tx = torch.tensor(x, requires_grad=True)
+    tl = F.cross_entropy(tx, torch.tensor(y))
+    tl.backward()
+    assert np.isfinite(loss.item()) and np.all(np.isfinite(xv.grad))
+    assert loss.item() == pytest.approx(tl.item(), rel=1e-14)
+    assert loss.item() == pytest.approx(1000.0)  # (2000 + 0) / 2
+    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), atol=1e-15)
+
+
+def test_softmax_ce_single_row_hand_value():
+    # uniform logits over 4 classes: loss log 4, gradient softmax - onehot
+    x = Value(np.zeros(4))
+    loss = softmax_cross_entropy(x, 2)
+    loss.backward()
+    assert loss.item() == pytest.approx(np.log(4), rel=1e-15)
+    np.testing.assert_allclose(x.grad, [0.25, 0.25, -0.75, 0.25])
+
+
+def test_softmax_ce_float_indices_accepted_when_integral():
+    x = Value(np.zeros((2, 3)))
+    assert softmax_cross_entropy(x, np.array([0.0, 2.0])).item() == pytest.approx(np.log(3))
+    with pytest.raises(ValueError, match="non-integer class indices"):
+        softmax_cross_entropy(x, np.array([0.5, 2.0]))
+
+
+def test_softmax_ce_errors():
+    x = Value(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"out of range: got 0\.\.3 for 3 classes"):
+        softmax_cross_entropy(x, [0, 3])
+    with pytest.raises(ValueError, match=r"out of range"):
+        softmax_cross_entropy(x, [-1, 0])
+    with pytest.raises(ValueError, match=r"logits have shape \(2, 3\) but target has shape "
+                                         r"\(3,\)"):
+        softmax_cross_entropy(x, [0, 1, 2])
+    with pytest.raises(TypeError, match="tensor Value"):
+        softmax_cross_entropy(Value(1.0), 0)
+    with pytest.raises(ValueError, match=r"\(batch, C\) or \(C,\)"):
+        softmax_cross_entropy(Value(np.zeros((2, 2, 2))), [0, 1])
+    with pytest.raises(ValueError, match="reduction must be"):
+        softmax_cross_entropy(x, [0, 1], reduction="max")
+
+
+# ---------------------------------------------------------------- penalties
+
+
+def test_l2_penalty_value_and_gradient():
+    w = Value(np.array([[1.0, -2.0], [0.5, 0.0]]))
+    s = Value(3.0)
+    pen = l2_penalty([w, s])
+    assert pen.item() == pytest.approx(1 + 4 + 0.25 + 0 + 9)
+    pen.backward()
+    np.testing.assert_allclose(w.grad, 2 * w.data)
+    assert s.grad == pytest.approx(6.0)
+
+
+def test_l1_penalty_value_and_gradient():
+    w = Value(np.array([1.0, -2.0, 0.0]))
+    pen = l1_penalty([w])
+    assert pen.item() == pytest.approx(3.0)
+    pen.backward()
+    np.testing.assert_allclose(w.grad, [1.0, -1.0, 0.0])
+
+
+def test_penalties_accept_module_and_match_torch():
+    m = MLP(2, [3], 1, seed=0)
+    tp = [torch.tensor(p.data, requires_grad=True) for p in m.parameters()]
+    pen = l2_penalty(m) + l1_penalty(m)
+    pen.backward()
+    tpen = sum((t**2).sum() + t.abs().sum() for t in tp)
+    tpen.backward()
+    assert pen.item() == pytest.approx(tpen.item(), rel=1e-14)
+    for p, t in zip(m.parameters(), tp, strict=True):
+        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-14)
+
+
+def test_penalties_reject_empty_or_non_values():
+    with pytest.raises(TypeError, match="non-empty iterable of Values"):
+        l2_penalty([])
+    with pytest.raises(TypeError, match="non-empty iterable of Values"):
+        l1_penalty([np.ones(2)])
