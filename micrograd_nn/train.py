@@ -84,7 +84,8 @@ class History:
 
     ``loss``: the training loss over all training samples, evaluated after each
     epoch's updates (mean reduction, so epochs and modes compare). ``val_loss``: the
-    same on the validation data (empty without any). ``grad_norms``: layer name (the
+    same on the validation data (empty without any). ``initial_loss`` /
+    ``initial_val_loss``: the same before the first update. ``grad_norms``: layer name (the
     parameter names' prefix, e.g. "0" for "0.weight"/"0.bias") -> per epoch, the mean
     over the epoch's updates of that layer's gradient 2-norm. ``epochs``: epochs run.
     ``stop_reason``: "epochs", "target_error", "early_stopping", "callback" or
@@ -94,6 +95,8 @@ class History:
 
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    initial_loss: float | None = None
+    initial_val_loss: float | None = None
     grad_norms: dict[str, list[float]] = field(default_factory=dict)
     epochs: int = 0
     stop_reason: str = ""
@@ -351,6 +354,9 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
     for cb in callbacks:
         if hasattr(cb, "on_train_begin"):
             cb.on_train_begin(dict(hist.params))
+    hist.initial_loss = evaluate(model, X, y, loss_fn)
+    if Xv is not None:
+        hist.initial_val_loss = evaluate(model, Xv, yv, loss_fn)
     bar = _Progress(epochs, verbose)
     best, best_snap, wait = math.inf, None, 0
     t0 = time.perf_counter()
