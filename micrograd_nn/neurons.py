@@ -104,7 +104,7 @@ class NeuronNet(Module):
         if naming not in ("numbered", "index"):
             raise ValueError(f"NeuronNet: naming must be 'numbered' or 'index', got {naming!r}")
         self.sizes, self.naming = list(ref.sizes), naming
-        self.activation, self.output_activation = activation, output_activation
+        self.activation, self.output_activation = ref.activation, ref.output_activation
         self.bias_layers = list(ref.bias_layers)
         nl = len(self.sizes) - 1
         if weights is None:

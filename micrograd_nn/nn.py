@@ -328,7 +328,9 @@ class MLP(Sequential):
             mods += [Linear(sizes[i], sizes[i + 1], biases[i], rng, scheme, dtype), act]
         super().__init__(*mods)
         self.sizes = sizes
-        self.activation, self.output_activation = activation, output_activation
+        # canonical names: None -> "identity"
+        self.activation = make_activation(activation).name
+        self.output_activation = mods[-1].name
         self.bias_layers, self.init_scheme = biases, init
         self.dtype = str(np.dtype(dtype))
 
