@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import math
 import os
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

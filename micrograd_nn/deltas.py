@@ -20,7 +20,8 @@ shape ``(n_{l+1},)`` or ``None`` (the synapses of layer ``l``'s bias neuron).
 
 Names in the article's notation (:func:`neuron_names`, :func:`synapse_names`):
 inputs ``I1..``, hidden ``H1..`` (``H2_1`` = layer 2, neuron 1 when there are
-several hidden layers, as in :mod:`micrograd_nn.neurons`), outputs ``O1..``; ``B1`` is the input layer's bias neuron,
+several hidden layers, as in :mod:`micrograd_nn.neurons`), outputs ``O1..``;
+``B1`` is the input layer's bias neuron,
 ``B2`` the first hidden layer's, and so on. Synapses ``w1, w2, ...`` are numbered
 layer by layer, in each layer by source neuron then target (the article's order:
 ``w1 = I1→H1, w2 = I1→H2, w3 = I2→H1, ...``), the bias neuron's synapses last.
@@ -29,7 +30,8 @@ layer by layer, in each layer by source neuron then target (the article's order:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -130,7 +132,8 @@ def neuron_names(sizes: Sequence[int]) -> list[list[str]]:
     return out
 
 
-def synapse_names(sizes: Sequence[int], has_bias: Sequence[bool]) -> list[tuple[Array, Array | None]]:
+def synapse_names(sizes: Sequence[int],
+                  has_bias: Sequence[bool]) -> list[tuple[Array, Array | None]]:
     """Per layer ``(names of W shape (n_l, n_{l+1}), names of b or None)``: "w1", "w2", ..."""
     k, out = 1, []
     for layer in range(len(sizes) - 1):
@@ -215,7 +218,7 @@ def backprop(weights: Sequence[Any], biases: Sequence[Any] | None, x: Any,
             raise ValueError(f"backprop: ideal has shape {ideal.shape}; expected {want}")
     ins: list[Array | None] = [None]
     outs = [x]
-    for w, b in zip(ws, bs):
+    for w, b in zip(ws, bs, strict=True):
         s = outs[-1] @ w  # in_B = Σ_A out_A · w_AB  (+ 1 · w_bias,B)
         if b is not None:
             s = s + b
@@ -254,7 +257,7 @@ def update(weights: Sequence[Any], biases: Sequence[Any] | None, grad_w: Sequenc
     """
     ws, bs = _check_network(weights, biases, "update")
     dws, dbs, nws, nbs = [], [], [], []
-    for i, (w, b) in enumerate(zip(ws, bs)):
+    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
         pw = 0.0 if prev is None else prev[0][i]
         dw = lr * np.asarray(grad_w[i]) + momentum * pw
         dws.append(dw)
@@ -303,11 +306,11 @@ def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Comparison:
         Ws = [Value(w) for w in ws]
         Bs = [None if b is None else Value(b) for b in bs]
         h: Any = np.asarray(x, dtype=np.float64)
-        for W, B in zip(Ws, Bs):
+        for W, B in zip(Ws, Bs, strict=True):
             h = h @ W if B is None else h @ W + B
             h = h.sigmoid()
         sse_half(h, dp.ideal).backward()
-        auto = [(W.grad, None if B is None else B.grad) for W, B in zip(Ws, Bs)]
+        auto = [(W.grad, None if B is None else B.grad) for W, B in zip(Ws, Bs, strict=True)]
     elif isinstance(model, NeuronNet):
         auto = _neuron_grads(model, x, dp.ideal)
     else:
@@ -323,7 +326,7 @@ def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Comparison:
             auto = [(np.array(m.weight.grad), None if m.bias is None else np.array(m.bias.grad))
                     for m in lins]
         finally:
-            for p, s in zip(params, saved):
+            for p, s in zip(params, saved, strict=True):
                 p.grad = s
     layers, worst = [], 0.0
     for i, (gw, gb) in enumerate(auto):
@@ -343,7 +346,7 @@ def _neuron_grads(net: NeuronNet, x: Any, ideal: Array) -> list[tuple[Array, Arr
     try:
         for p in params:
             p.grad = None
-        for xi, ti in zip(xs, ts):
+        for xi, ti in zip(xs, ts, strict=True):
             sse_half(net(list(xi)), ti).backward()
         out = []
         for layer in range(len(net.sizes) - 1):
@@ -353,5 +356,5 @@ def _neuron_grads(net: NeuronNet, x: Any, ideal: Array) -> list[tuple[Array, Arr
             out.append((w, b))
         return out
     finally:
-        for p, g in zip(params, saved):
+        for p, g in zip(params, saved, strict=True):
             p.grad = g

@@ -55,7 +55,7 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
                 ideal: np.ndarray, lr: float, momentum: float,
                 prev: tuple[list, list] | None, digits: int) -> tuple[list[str], Any]:
     """The lines of one step and the state after it ``(ws, bs, (Δw, Δb))``."""
-    f = lambda v: _num(float(v), digits)  # noqa: E731
+    f = lambda v: _num(float(v), digits)
     dp = backprop(ws, bs, x, ideal)
     sizes = dp.sizes
     names = neuron_names(sizes)

@@ -35,7 +35,8 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -82,8 +83,9 @@ class Callback:
 class History:
     """What ``fit`` recorded, one entry per epoch.
 
-    ``loss``: the training loss over all training samples, evaluated after each
-    epoch's updates (mean reduction, so epochs and modes compare). ``val_loss``: the
+    ``loss``: the loss function on all training samples at once, evaluated after each
+    epoch's updates (for "mse" the mean over samples, whatever the mode, so epochs and
+    modes compare). ``val_loss``: the
     same on the validation data (empty without any). ``initial_loss`` /
     ``initial_val_loss``: the same before the first update. ``grad_norms``: layer name (the
     parameter names' prefix, e.g. "0" for "0.weight"/"0.bias") -> per epoch, the mean
@@ -180,7 +182,7 @@ def _snapshot(params: list[Value]) -> list[Any]:
 
 
 def _restore(params: list[Value], snap: list[Any]) -> None:
-    for p, d in zip(params, snap):
+    for p, d in zip(params, snap, strict=True):
         if type(d) is float:
             p.data = d
         else:
@@ -201,7 +203,7 @@ def _batch_loss(model: Any, loss_fn: Callable, Xb: Array, yb: Array) -> Value:
     losses, which equals the batch loss of a mean-reduced loss."""
     if isinstance(model, NeuronNet):
         total = loss_fn(model(list(Xb[0])), yb[0])
-        for xi, yi in zip(Xb[1:], yb[1:]):
+        for xi, yi in zip(Xb[1:], yb[1:], strict=True):
             total = total + loss_fn(model(list(xi)), yi)
         return total / len(Xb) if len(Xb) > 1 else total
     return loss_fn(model(Xb), yb)
@@ -221,8 +223,8 @@ def evaluate(model: Any, X: Any, y: Any, loss: str | Callable = "mse") -> float:
     """The loss of ``model`` on all of ``(X, y)`` (no graph recorded), as a float."""
     fn = _resolve_loss(loss)
     X, y = _as_array(X, "X"), _as_array(y, "y")
-    if y.ndim == 1 and predict(model, X[:1]).shape[-1] == 1 and not (
-            fn is _losses.softmax_cross_entropy):
+    if y.ndim == 1 and fn is not _losses.softmax_cross_entropy \
+            and predict(model, X[:1]).shape[-1] == 1:
         y = y.reshape(-1, 1)
     with no_grad():
         return _batch_loss(model, fn, X, y).item()
@@ -269,22 +271,29 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
         reduction: str = "mean", callbacks: Sequence[Any] = (), verbose: int = 1) -> History:
     """Train ``model`` on ``X`` shape (n, n_features), ``y`` shape (n, n_targets).
 
-    ``loss``: a name in :data:`LOSSES` or ``f(pred, target) -> scalar Value``.
-    ``optimizer``: None (``SGD(lr, momentum)``, the article's rule), "sgd", "adam",
-    "rprop", or an optimizer over ``model.parameters()``. ``batch_size``: 1
-    stochastic, None batch, k mini-batch (see the module docstring). ``reduction``:
-    "mean" (the batch loss is the mean over its samples) or "sum" (the sum: the
-    article's summed Δw). ``validation_data=(X_val, y_val)`` or ``validation_split``
-    (a seeded random fraction held out of X, y). ``early_stopping``: False, True
-    (patience 10) or a patience in epochs: stop when the monitored loss
-    (``val_loss`` if there is validation data, else ``loss``) has not fallen by more
-    than ``min_delta`` for that many epochs; with ``restore_best_weights`` the best
-    epoch's weights are put back at the end. ``target_error``: stop once the training
-    loss is at or below it. ``callbacks``: :class:`Callback` objects or callables
-    ``f(epoch, logs)``. ``model``: a Module taking a batch (``MLP``, ``Sequential``) or a
-    ``NeuronNet`` (fed one sample at a time). ``verbose``: 0 silent, 1 a progress bar on stderr if it is a
-    TTY, 2 one line per epoch on stderr. A 1-D ``y`` is made a column when the model
-    has one output. Returns a :class:`History`.
+    - ``model``: a Module taking a batch (``MLP``, ``Sequential``) or a ``NeuronNet``
+      (fed one sample at a time). A 1-D ``y`` becomes a column for one-output models.
+    - ``loss``: a name in :data:`LOSSES` or ``f(pred, target) -> scalar Value``.
+    - ``optimizer``: None (``SGD(lr, momentum)``, the article's rule), "sgd", "adam",
+      "rprop", or an optimizer over ``model.parameters()``.
+    - ``batch_size``: 1 stochastic, None batch, k mini-batch (module docstring).
+    - ``reduction``: "mean" (a batch's loss is the mean of its samples' losses) or
+      "sum" (their sum: the article's summed Δw). A custom loss is taken to be a mean
+      over the samples ("sum" multiplies it by the batch size); ``sse_half`` is a sum
+      already ("mean" divides it by the batch size).
+    - ``validation_data=(X_val, y_val)``, or ``validation_split``: a seeded random
+      fraction of X, y held out.
+    - ``early_stopping``: False, True (patience 10) or a patience in epochs: stop when
+      the monitored loss (``val_loss`` with validation data, else ``loss``) has not
+      fallen by more than ``min_delta`` for that many epochs; with
+      ``restore_best_weights`` the best epoch's weights are put back at the end.
+    - ``target_error``: stop once the training loss is at or below it.
+    - ``callbacks``: :class:`Callback` objects or callables ``f(epoch, logs)``.
+    - ``verbose``: 0 silent, 1 a progress bar on stderr if it is a TTY, 2 one line per
+      epoch on stderr.
+
+    Returns a :class:`History`. Training stops early, whatever the settings, when the
+    loss becomes NaN or inf (``stop_reason="non_finite"``).
     """
     params = list(model.parameters()) if hasattr(model, "parameters") else None
     if not params:
@@ -318,6 +327,10 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
             raise TypeError(f"fit: a callback must be callable or have on_epoch_end(epoch, "
                             f"logs), got {type(cb).__name__}")
     loss_fn = _resolve_loss(loss)
+    # Built-in losses average over samples, except sse_half which adds them up.
+    summed = loss_fn is _losses.sse_half
+    scale_sum, scale_mean = (lambda k: 1.0, lambda k: 1.0 / k) if summed else \
+        (lambda k: float(k), lambda k: 1.0)
     opt = _resolve_optimizer(optimizer, params, lr, momentum)
     rng = np.random.default_rng(seed)
 
@@ -368,8 +381,9 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
             idx = order[start:start + bs]
             opt.zero_grad()
             batch_loss = _batch_loss(model, loss_fn, X[idx], y[idx])
-            if reduction == "sum":
-                batch_loss = batch_loss * len(idx)
+            if scale_sum != scale_mean:  # reduce over the batch's samples as asked
+                batch_loss = batch_loss * (scale_sum if reduction == "sum" else scale_mean)(
+                    len(idx))
             batch_loss.backward()
             for j, (_, ps) in enumerate(groups):
                 sums[j] += math.sqrt(sum(_sq_norm(p) for p in ps))
