@@ -4,14 +4,14 @@
 outputs of :class:`micrograd_nn.neurons.NeuronNet`), or plain numbers/arrays
 (constants). ``target`` is plain data (a Value's data is used, never differentiated).
 
-==================== ============================================== ==================
-loss                 formula (n = number of elements)               gradient wrt pred
-==================== ============================================== ==================
-mse                  Σ (pred − target)² / n                          2 (pred − target)/n
-sse_half             ½ Σ (target − pred)²                            pred − target
-bce_with_logits      mean(softplus(x) − x·t)                         (σ(x) − t)/n
-softmax_cross_entropy mean over rows of −Σ_c t_c · log_softmax(x)_c  (softmax(x) − t)/rows
-==================== ============================================== ==================
+====================== ============================================ =====================
+loss                   formula (n = number of elements)             gradient wrt pred
+====================== ============================================ =====================
+mse                    Σ (pred − target)² / n                        2 (pred − target) / n
+sse_half               ½ Σ (target − pred)²                          pred − target
+bce_with_logits        mean(softplus(x) − x·t)                       (σ(x) − t) / n
+softmax_cross_entropy  mean over rows of −Σ_c t_c · log_softmax(x)_c (softmax(x) − t) / rows
+====================== ============================================ =====================
 
 The article trains with deltas ``δ = (ideal − out)·f'(in)`` and ``GRAD = out_A·δ_B``,
 which is exactly ``−∂ sse_half / ∂w``: SGD on ``sse_half`` with ``lr = E`` replays
@@ -70,6 +70,9 @@ def _target(who: str, target: Any, p: Any) -> Any:
     """Target data of exactly pred's shape and dtype (a plain number is broadcast)."""
     shape = p.shape
     t = target.data if type(target) is Value else target
+    if type(t) is np.ndarray and t.shape == shape and type(p) is Value and shape \
+            and t.dtype == p.data.dtype:
+        return t  # the fast path: nothing to convert
     if isinstance(t, (int, float, np.integer, np.floating)) and not isinstance(t, bool):
         t = float(t)
         if shape == ():

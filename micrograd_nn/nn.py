@@ -66,11 +66,22 @@ class Module:
 
     # ------------------------------------------------------------ parameters
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
-        """``[(dotted name, Value)]``: own parameters, then each child's, in order."""
+        """``[(dotted name, Value)]``: own parameters, then each child's, in order.
+
+        A Value reachable twice (a shared layer) is listed once, under its first name.
+        """
         out = [(prefix + n, p) for n, p in self._params.items()]
         for cname, child in self._children.items():
             out += child.named_parameters(f"{prefix}{cname}.")
-        return out
+        if prefix:
+            return out
+        seen: set[int] = set()
+        unique = []
+        for n, p in out:
+            if id(p) not in seen:
+                seen.add(id(p))
+                unique.append((n, p))
+        return unique
 
     def parameters(self) -> list[Value]:
         """Every parameter Value, in the order of :meth:`named_parameters`."""
@@ -159,6 +170,8 @@ def _check_size(what: str, n: Any) -> int:
 
 class Linear(Module):
     """``y = x @ weight + bias``; x: shape (batch, nin) or (nin,) -> (batch, nout) / (nout,).
+
+    ``x``: a Value, an ndarray or a (nested) list of numbers; one fused ``linear`` node.
 
     ``weight``: Value of shape (nin, nout), ``weight[a, b]`` = synapse input a -> neuron b.
     ``bias``: Value of shape (nout,), the bias neuron's synapses, or None (``bias=False``).

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd_nn import Value
 from micrograd_nn import init as mg_init
@@ -426,3 +428,34 @@ def test_custom_module_config_raises_clear_error():
 def test_repr_shows_tree():
     r = repr(MLP(2, [3], 1, bias=[True, False]))
     assert "(0): Linear(2, 3, bias=True)" in r and "(2): Linear(3, 1, bias=False)" in r
+
+
+def test_shared_layer_listed_once():
+    shared = Linear(2, 2, seed=0)
+    seq = Sequential(shared, Tanh(), shared)
+    assert [n for n, _ in seq.named_parameters()] == ["0.weight", "0.bias"]
+    assert len(seq.parameters()) == 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch=st.integers(1, 5), nin=st.integers(1, 6), nout=st.integers(1, 6),
+       bias=st.booleans(), seed=st.integers(0, 2**16))
+def test_linear_property_vs_torch(batch, nin, nout, bias, seed):
+    lin = Linear(nin, nout, bias=bias, seed=seed)
+    x = np.random.default_rng(seed).normal(size=(batch, nin))
+    g = np.random.default_rng(seed + 1).normal(size=(batch, nout))
+    xv = Value(x)
+    y = lin(xv)
+    y.backward(g)
+    tw = torch.tensor(lin.weight.data, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    ty = tx @ tw
+    if bias:
+        tb = torch.tensor(lin.bias.data, requires_grad=True)
+        ty = ty + tb
+    ty.backward(torch.tensor(g))
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(lin.weight.grad, tw.grad.numpy(), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-13, atol=1e-14)
+    if bias:
+        np.testing.assert_allclose(lin.bias.grad, tb.grad.numpy(), rtol=1e-13, atol=1e-14)
