@@ -21,9 +21,10 @@ shape ``(n_{l+1},)`` or ``None`` (the synapses of layer ``l``'s bias neuron).
 Names in the article's notation (:func:`neuron_names`, :func:`synapse_names`):
 inputs ``I1..``, hidden ``H1..`` (``H2_1`` = layer 2, neuron 1 when there are
 several hidden layers, as in :mod:`micrograd_nn.neurons`), outputs ``O1..``; ``B1``
-is the input layer's bias neuron, ``B2`` the first hidden layer's, and so on. Synapses ``w1, w2, ...`` are numbered
-layer by layer, in each layer by source neuron then target (the article's order:
-``w1 = I1→H1, w2 = I1→H2, w3 = I2→H1, ...``), the bias neuron's synapses last.
+is the input layer's bias neuron, ``B2`` the first hidden layer's, and so on.
+Synapses ``w1, w2, ...`` are numbered layer by layer, in each layer by source neuron
+then target (the article's order: ``w1 = I1→H1, w2 = I1→H2, w3 = I2→H1, ...``), the
+bias neuron's synapses last.
 """
 
 from __future__ import annotations
