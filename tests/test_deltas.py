@@ -19,6 +19,12 @@ EXACT = {"H1output": 0.610639, "H2output": 0.685680, "O1output": 0.340491,
          "GRADw5": 0.090434, "GRADw6": 0.101547}
 
 
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded generator, fresh for each test (local, so this file stands alone)."""
+    return np.random.default_rng(1234)
+
+
 def _random_net(rng, depth, bias):
     sizes = [int(s) for s in rng.integers(1, 7, size=depth + 1)]
     ws = [rng.normal(0, 1.5, (sizes[i], sizes[i + 1])) for i in range(depth)]

@@ -13,6 +13,12 @@ from micrograd_nn.neurons import NeuronNet
 from micrograd_nn.nn import MLP
 
 
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded generator, fresh for each test (local, so this file stands alone)."""
+    return np.random.default_rng(1234)
+
+
 def _values(text):
     """{left-hand name: the last number on its line} for every 'name = ... = value' line."""
     out = {}

@@ -11,6 +11,12 @@ from micrograd_nn.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from micrograd_nn.ops import Op
 
 
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded generator, fresh for each test (local, so this file stands alone)."""
+    return np.random.default_rng(1234)
+
+
 def _t(rng, *shape, low=-1.0, high=1.0):
     return Value(rng.uniform(low, high, shape))
 
