@@ -240,7 +240,7 @@ class _Progress:
         self.epochs, self.t0, self.last = epochs, time.perf_counter(), 0.0
 
     def update(self, epoch: int, loss: float, val: float | None, done: bool = False) -> None:
-        if not self.mode:
+        if not self.mode or (done and self.mode == 2):  # mode 2 printed every epoch already
             return
         now = time.perf_counter()
         if self.mode == 1 and not done and now - self.last < 0.1 and epoch != self.epochs:
