@@ -1,22 +1,332 @@
-"""The ``micrograd-nn`` command line."""
+"""The ``micrograd-nn`` command line: demo, train, predict, explain, graph, gradcheck.
+
+Every command has ``--help`` with examples. A bad flag, a missing or malformed file
+or a bad value prints one line on stderr and exits non-zero, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from . import __version__
 
+DATASETS = ("xor", "and", "or", "moons", "circles", "spirals", "sine")
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit status 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _floats(text: str, what: str) -> np.ndarray:
+    try:
+        return np.array([float(t) for t in text.replace(";", ",").split(",") if t.strip()])
+    except ValueError:
+        raise CLIError(f"{what} must be comma-separated numbers, e.g. 1,0; got {text!r}") from None
+
+
+def _sizes(text: str) -> list[int]:
+    if text.strip() in ("", "none", "0"):
+        return []
+    try:
+        sizes = [int(t) for t in text.split(",")]
+    except ValueError:
+        raise CLIError(f"--hidden must be comma-separated layer widths, e.g. 4,4; "
+                       f"got {text!r}") from None
+    if any(s < 1 for s in sizes):
+        raise CLIError(f"--hidden widths must be >= 1, got {text!r}")
+    return sizes
+
+
+def _load_data(spec: str, targets: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from . import data
+
+    makers = {"xor": data.xor, "and": data.and_, "or": data.or_,
+              "moons": lambda: data.two_moons(200, 0.1, seed),
+              "circles": lambda: data.circles(200, 0.05, seed=seed),
+              "spirals": lambda: data.spirals(200, 0.05, seed=seed),
+              "sine": lambda: data.sine(50, 0.0)}
+    if spec.lower() in makers:
+        X, y = makers[spec.lower()]()
+    else:
+        cols: Any = [int(c) if c.lstrip("-").isdigit() else c for c in targets.split(",")]
+        X, y = data.load_csv(spec, target_columns=cols[0] if len(cols) == 1 else cols)
+    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64).reshape(len(X), -1)
+
+
+def _model_path(path: str) -> str:
+    from .serialize import paths
+
+    jpath, _ = paths(path)
+    if not jpath.exists():
+        raise CLIError(f"no saved model at {path!r} (expected {jpath}); "
+                       "train one with: micrograd-nn train --out model")
+    return path
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_demo(a: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(Path(a.out), epochs=a.epochs, seed=a.seed, fmt=a.format, verbose=not a.quiet)
+    return 0
+
+
+def cmd_train(a: argparse.Namespace) -> int:
+    from .diagnose import diagnose
+    from .nn import MLP
+    from .serialize import save
+    from .train import fit
+
+    X, y = _load_data(a.data, a.target_columns, a.seed)
+    batch = {"stochastic": 1, "batch": None, "minibatch": a.batch_size}[a.mode]
+    model = MLP(X.shape[1], _sizes(a.hidden), y.shape[1], activation=a.activation,
+                output_activation=a.output_activation, bias=not a.no_bias, seed=a.seed)
+    opt = None if a.optimizer == "sgd" else a.optimizer
+    h = fit(model, X, y, loss=a.loss, optimizer=opt, lr=a.lr, momentum=a.momentum,
+            epochs=a.epochs, batch_size=batch, seed=a.seed, validation_split=a.val_split,
+            early_stopping=a.early_stopping or False, target_error=a.target_error,
+            verbose=a.verbose)
+    val = f", validation loss {h.val_loss[-1]:.6g}" if h.val_loss else ""
+    print(f"trained {model.sizes} for {h.epochs} epochs ({h.stop_reason}): "
+          f"loss {h.loss[-1]:.6g}{val}")
+    print(diagnose(h, model=model, X=X))
+    if a.out:
+        jpath, npath = save(model, a.out)
+        print(f"saved {jpath} and {npath}")
+    return 0
+
+
+def cmd_predict(a: argparse.Namespace) -> int:
+    from .serialize import load
+    from .train import predict
+
+    model = load(_model_path(a.model))
+    if a.data:
+        X, _ = _load_data(a.data, a.target_columns, 0)
+    elif a.input:
+        X = np.stack([_floats(t, "--input") for t in a.input])
+    else:
+        raise CLIError("give --input 1,0 (repeatable) or --data FILE.csv")
+    for x, out in zip(X, predict(model, X), strict=True):
+        print(f"{','.join(f'{v:g}' for v in x)} -> {' '.join(f'{v:.6f}' for v in np.ravel(out))}")
+    return 0
+
+
+def cmd_explain(a: argparse.Namespace) -> int:
+    from .explain import explain
+
+    model = None
+    if a.model:
+        from .serialize import load
+
+        model = load(_model_path(a.model))
+    x = None if a.input is None else _floats(a.input, "--input")
+    t = None if a.target is None else _floats(a.target, "--target")
+    print(explain(model, x, t, lr=a.lr, momentum=a.momentum, digits=a.digits, steps=a.steps))
+    return 0
+
+
+def cmd_graph(a: argparse.Namespace) -> int:
+    from .losses import mse
+    from .serialize import load
+    from .viz import draw_graph, draw_network, render
+
+    model = load(_model_path(a.model))
+    x = None if a.input is None else _floats(a.input, "--input")
+    t = None if a.target is None else _floats(a.target, "--target")
+    if a.kind == "network":
+        g = draw_network(model, show_grads=t is not None, x=x, target=t)
+    else:
+        if x is None:
+            x = np.zeros(model.sizes[0])
+        out = model(x[None, :])
+        root = mse(out, t[None, :]) if t is not None else out.sum()
+        root.backward()
+        g = draw_graph(root, max_nodes=a.max_nodes)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        path = render(g, a.out, format=a.format)
+    for w in caught:
+        print(str(w.message), file=sys.stderr)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_gradcheck(a: argparse.Namespace) -> int:
+    from .deltas import compare_with_autodiff
+    from .gradcheck import gradcheck
+    from .losses import sse_half
+    from .serialize import load
+
+    model = load(_model_path(a.model))
+    X, y = _load_data(a.data, a.target_columns, 0)
+    ok = True
+    sigmoid_only = all(act == "sigmoid" for act in model.activations)
+    for i in range(min(a.samples, len(X))):
+        if sigmoid_only:
+            cmp = compare_with_autodiff(model, X[i], y[i])
+            print(f"sample {i}: delta rule vs autodiff, largest difference {cmp.max_diff:.3g}")
+            ok &= cmp.max_diff <= a.tol
+        xi, yi = X[i:i + 1], y[i:i + 1]
+        report = gradcheck(lambda *ps, xi=xi, yi=yi: sse_half(_with_params(model, ps, xi), yi),
+                           *model.parameters())
+        print(f"sample {i}: finite differences vs autodiff: " + str(report).splitlines()[0])
+        ok &= report.ok
+    if not sigmoid_only:
+        print("(delta-rule check skipped: it is derived for sigmoid networks only)")
+    print("gradients OK" if ok else "gradient check FAILED")
+    return 0 if ok else 1
+
+
+def _with_params(model: Any, values: tuple, X: np.ndarray) -> Any:
+    """Run ``model`` on ``X`` with its parameters swapped for ``values`` (for gradcheck,
+    which differentiates with respect to its own float64 copies)."""
+    names = [name for name, _ in model.named_parameters()]
+    owners = []
+    for name in names:
+        *path, attr = name.split(".")
+        m = model
+        for part in path:
+            m = getattr(m, part)
+        owners.append((m, attr, getattr(m, attr)))
+    for (m, attr, _), v in zip(owners, values, strict=True):
+        setattr(m, attr, v)
+    try:
+        return model(X)
+    finally:
+        for m, attr, p in owners:
+            setattr(m, attr, p)
+
+
+# ---------------------------------------------------------------- parser
+
+_EXAMPLES = {
+    "demo": "micrograd-nn demo\n  micrograd-nn demo --out results --format svg",
+    "train": ("micrograd-nn train --data xor --hidden 3 --lr 0.7 --momentum 0.3 --out xor\n"
+              "  micrograd-nn train --data moons --hidden 8,8 --mode minibatch --batch-size 16\n"
+              "  micrograd-nn train --data my.csv --target-columns price --loss mse --no-bias"),
+    "predict": "micrograd-nn predict xor --input 1,0 --input 1,1",
+    "explain": ("micrograd-nn explain                 # the article's network and sample\n"
+                "  micrograd-nn explain --digits 2      # rounded like the article\n"
+                "  micrograd-nn explain --model xor --input 1,0 --target 1"),
+    "graph": ("micrograd-nn graph xor --out xor_network.svg\n"
+              "  micrograd-nn graph xor --kind graph --input 1,0 --target 1 --out xor_graph.png"),
+    "gradcheck": "micrograd-nn gradcheck xor --data xor",
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="micrograd-nn", description=__doc__)
+    p = _Parser(prog="micrograd-nn", description="See and check how a neural network learns.",
+                epilog="examples:\n  " + "\n  ".join(v.split("\n")[0] for v in _EXAMPLES.values()),
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"micrograd-nn {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help,
+                              epilog="examples:\n  " + _EXAMPLES[name],
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    d = command("demo", "train the article's XOR network and draw what it learned")
+    d.add_argument("--out", default="micrograd_nn_demo", help="output folder")
+    d.add_argument("--epochs", type=int, default=3000)
+    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
+    d.add_argument("--quiet", action="store_true", help="print only the summary")
+    d.set_defaults(func=cmd_demo)
+
+    t = command("train", "train an MLP on a built-in data set or a CSV file and save it")
+    t.add_argument("--data", default="xor", help=f"one of {', '.join(DATASETS)}, or a CSV path")
+    t.add_argument("--target-columns", default="-1", help="CSV target column(s), index or name")
+    t.add_argument("--hidden", default="3", help="hidden layer widths, e.g. 4,4")
+    t.add_argument("--activation", default="sigmoid", choices=("sigmoid", "tanh", "relu"))
+    t.add_argument("--output-activation", default="sigmoid",
+                   choices=("sigmoid", "tanh", "relu", "identity"))
+    t.add_argument("--no-bias", action="store_true", help="no bias neurons")
+    t.add_argument("--loss", default="mse",
+                   choices=("mse", "sse_half", "bce_with_logits", "softmax_cross_entropy"))
+    t.add_argument("--optimizer", default="sgd", choices=("sgd", "adam", "rprop"))
+    t.add_argument("--lr", type=float, default=0.7, help="learning rate E")
+    t.add_argument("--momentum", type=float, default=0.3, help="momentum α (SGD)")
+    t.add_argument("--mode", default="stochastic", choices=("stochastic", "batch", "minibatch"))
+    t.add_argument("--batch-size", type=int, default=8, help="mini-batch size")
+    t.add_argument("--epochs", type=int, default=1000)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--val-split", type=float, default=0.0)
+    t.add_argument("--early-stopping", type=int, default=0, metavar="PATIENCE")
+    t.add_argument("--target-error", type=float, default=None)
+    t.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
+    t.add_argument("--out", default=None, help="save the model as OUT.json + OUT.npz")
+    t.set_defaults(func=cmd_train)
+
+    pr = command("predict", "run a saved model on inputs")
+    pr.add_argument("model", help="saved model path (as given to train --out)")
+    pr.add_argument("--input", action="append", help="one sample, e.g. 1,0 (repeatable)")
+    pr.add_argument("--data", help="a built-in data set or CSV file")
+    pr.add_argument("--target-columns", default="-1")
+    pr.set_defaults(func=cmd_predict)
+
+    e = command("explain", "print one training step in the article's notation")
+    e.add_argument("--model", help="saved sigmoid model (default: the article's network)")
+    e.add_argument("--input", help="one sample, e.g. 1,0")
+    e.add_argument("--target", help="its ideal output, e.g. 1")
+    e.add_argument("--lr", type=float, default=0.7, help="learning rate E")
+    e.add_argument("--momentum", type=float, default=0.3, help="momentum α")
+    e.add_argument("--digits", type=int, default=6, help="decimals shown (2: the article's look)")
+    e.add_argument("--steps", type=int, default=1)
+    e.set_defaults(func=cmd_explain)
+
+    g = command("graph", "draw a saved model's network diagram or computation graph")
+    g.add_argument("model")
+    g.add_argument("--kind", choices=("network", "graph"), default="network")
+    g.add_argument("--input", help="a sample to run (graph: the forward pass drawn)")
+    g.add_argument("--target", help="its ideal output (adds the loss and gradients)")
+    g.add_argument("--format", choices=("svg", "png", "pdf"), default=None)
+    g.add_argument("--max-nodes", type=int, default=200)
+    g.add_argument("--out", default="graph.svg")
+    g.set_defaults(func=cmd_graph)
+
+    c = command("gradcheck", "check a saved model's gradients against the delta rule and "
+                             "finite differences")
+    c.add_argument("model")
+    c.add_argument("--data", default="xor")
+    c.add_argument("--target-columns", default="-1")
+    c.add_argument("--samples", type=int, default=4)
+    c.add_argument("--tol", type=float, default=1e-8)
+    c.set_defaults(func=cmd_gradcheck)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    build_parser().parse_args(argv)
-    return 0
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"micrograd-nn {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"micrograd-nn {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
