@@ -146,9 +146,9 @@ def label(key: str) -> str:
 def main() -> None:
     first = run_neuron_form(1)[0]
     print("The article's worked example: 2-2-1 sigmoid net, 1 xor 0 = 1, E=0.7, α=0.3\n")
-    print(f"{'quantity':<20}{'article':>9}{'exact':>12}   computed (neuron form)")
+    print(f"{'quantity':<26}{'article':>9}{'exact':>12}   computed (neuron form)")
     for name, art, exact in TABLE:
-        print(f"{label(name):<20}{art:>9g}{exact:>12.6f}   {first[name]:.10f}")
+        print(f"{label(name):<26}{art:>9g}{exact:>12.6f}   {first[name]:.10f}")
     print("\nΔw of the first step (article's figure, exact):")
     for w in NAMES:
         print(f"  Δ{w}: {ARTICLE_DW[w]:>7g}  {first['dw_' + w]:>10.6f}")
