@@ -337,7 +337,8 @@ def render(digraph: Any, path: str | Path, format: str | None = None) -> Path:
     dot = out.with_suffix(".dot")
     dot.write_text(digraph.source, encoding="utf-8")
     warnings.warn(f"Graphviz's dot was not found, so {dot} was written instead of {out}; "
-                  f"to render it, {INSTALL_HINT}, then run: dot -T{fmt} {dot} -o {out}",
+                  f"to render it, {INSTALL_HINT}, then run: "
+                  f"{getattr(digraph, 'engine', 'dot')} -T{fmt} {dot} -o {out}",
                   GraphvizMissingWarning, stacklevel=2)
     return dot
 

@@ -440,6 +440,8 @@ def test_render_falls_back_when_dot_cannot_be_run(tmp_path, monkeypatch):
     with pytest.warns(GraphvizMissingWarning, match="apt-get install graphviz"):
         path = render(draw_network(article_mlp()), tmp_path / "net.png")
     assert path.suffix == ".dot" and "digraph network" in path.read_text(encoding="utf-8")
+    with pytest.warns(GraphvizMissingWarning, match="neato -Tpng"):  # pinned layout: neato
+        render(draw_network(article_mlp()), tmp_path / "net.png")
 
 
 @needs_dot
