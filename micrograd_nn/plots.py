@@ -247,7 +247,7 @@ def _model_curve(model: Any, X: Any, y: Any, param: Value | None, index: Any,
         name = next((n for n, p in model.named_parameters() if p is param), param.label or "w")
     scalar = type(param.data) is float
     if not scalar:
-        index = (0,) * param.ndim if index is None else index
+        index = (0,) * len(param.shape) if index is None else index
         index = index if isinstance(index, tuple) else (index,)
         name += str(list(index))
     w0 = float(param.data) if scalar else float(param.data[index])

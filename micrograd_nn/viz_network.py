@@ -77,7 +77,7 @@ def _network_layers(model: Any) -> tuple[list[dict[str, Any]], list[list[str]] |
     while stack:
         m = stack.pop()
         w = getattr(m, "weight", None)
-        if type(w) is Value and w.ndim == 2:
+        if type(w) is Value and len(w.shape) == 2:
             b = getattr(m, "bias", None)
             layers.append({"W": np.array(w.data, np.float64), "act": "identity",
                            "b": None if b is None else np.array(b.data, np.float64).ravel(),
