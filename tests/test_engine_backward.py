@@ -1,0 +1,261 @@
+"""The backward pass: depth without recursion, repeated calls, accumulation into leaves,
+constants, ``no_grad``, ``detach`` and ``item``."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from micrograd_nn import Value, no_grad
+from micrograd_nn.engine import apply
+from micrograd_nn.ops import Op
+
+# ---------------------------------------------------------------- depth
+
+
+def test_backward_million_node_chain() -> None:
+    """y = y*1.0001 + 0.0001, 10**6 times: 2*10**6 nodes, far past the recursion limit."""
+    n = 1_000_000
+    assert n > 100 * sys.getrecursionlimit()
+    x = Value(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.0001
+    y.backward()
+    assert x.grad == pytest.approx(1.0001 ** n, rel=1e-9)
+    assert y.data == pytest.approx(1.0001 ** n * 2 - 1, rel=1e-9)  # y_k + 1 = 2 * 1.0001**k
+
+
+def test_backward_deep_tensor_chain_with_fan_out() -> None:
+    x = Value(np.array([0.5, -0.25]))
+    y = x
+    for _ in range(20_000):
+        y = (y + y * 0.0) * 1.0  # every node used twice
+    y.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_backward_failure_leaves_graph_reusable() -> None:
+    """A VJP that raises mid-pass must not leave stale child counts in a deep graph."""
+    def boom(g, ans, x):
+        raise RuntimeError("boom")
+
+    fragile = Op("fragile", lambda x: x * 1.0, (boom,), "test", 1)
+    x = Value(2.0)
+    y = x
+    for _ in range(50_000):
+        y = y * 1.0
+    with pytest.raises(RuntimeError, match="boom"):
+        apply(fragile, y).backward()
+    z = y * 3.0
+    z.backward()
+    assert x.grad == 3.0
+    z.backward()
+    assert x.grad == 6.0
+
+
+# ---------------------------------------------------------------- repeated calls
+
+
+def test_backward_twice_doubles_leaf_grad() -> None:
+    x = Value(2.0)
+    y = x ** 4
+    y.backward()
+    assert x.grad == 32.0
+    y.backward()
+    assert x.grad == 64.0
+
+
+def test_backward_twice_intermediates_do_not_compound() -> None:
+    x = Value(2.0)
+    z = x * x
+    y = z * z  # y = x**4
+    for k in (1, 2, 3):
+        y.backward()
+        assert z.grad == 8.0  # dy/dz = 2z, recomputed from zero each call
+        assert x.grad == 32.0 * k
+        assert y.grad == 1.0
+
+
+def test_backward_twice_tensor_path() -> None:
+    x = Value(np.array([1.0, 2.0]))
+    h = (x * x).exp()
+    y = (h * 2.0).sum()
+    y.backward()
+    first = x.grad.copy()
+    hg = h.grad.copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad, 2 * first)
+    np.testing.assert_allclose(h.grad, hg)
+    np.testing.assert_allclose(first, 4 * np.array([1.0, 2.0]) * np.exp([1.0, 4.0]))
+
+
+def test_backward_accumulates_across_graphs_sharing_a_leaf() -> None:
+    x = Value(3.0)
+    shared = x * x
+    (shared * 2.0).backward()
+    (shared * 5.0).backward()
+    (x + 1.0).backward()
+    assert x.grad == 2 * 3.0 * 2 + 2 * 3.0 * 5 + 1
+    assert shared.grad == 5.0  # its gradient from the last pass only
+
+
+def test_backward_grad_reset_by_assigning_none() -> None:
+    x = Value(np.ones(3))
+    (x * 2.0).sum().backward()
+    x.grad = None
+    np.testing.assert_array_equal(x.grad, np.zeros(3))
+    (x * 3.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0, 3.0])
+
+
+def test_backward_on_a_leaf() -> None:
+    x = Value(4.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+    t = Value(np.array([[1.0, 2.0]]))
+    t.backward(np.array([[3.0, 4.0]]))
+    assert t.grad.tolist() == [[3.0, 4.0]]
+
+
+def test_backward_fan_out_sums_every_path() -> None:
+    a = Value(3.0)
+    b = a * a + a * 2.0 + a  # db/da = 2a + 3
+    c = b * a  # dc/da = b + a * (2a + 3)
+    c.backward()
+    assert a.grad == (9 + 6 + 3) + 3 * 9
+
+
+def test_backward_leaf_grads_are_owned_not_shared() -> None:
+    """add passes its upstream gradient through unchanged: each leaf still gets its own
+    array, so changing one leaf's grad in place changes no other gradient."""
+    a, b = Value(np.array([1.0, 2.0])), Value(np.array([3.0, 4.0]))
+    c = a + b
+    d = (c - Value(np.zeros(2))) + Value(np.ones(2))
+    d.backward(np.array([1.0, 1.0]))
+    a.grad *= 10.0
+    assert b.grad.tolist() == [1.0, 1.0] and c.grad.tolist() == [1.0, 1.0]
+    w, bias = Value(np.ones((2, 3))), Value(np.zeros(3))
+    apply("linear", np.ones(2), w, bias).backward(np.ones(3))  # 1-D linear: bias VJP is g
+    bias.grad[0] = 7.0
+    assert w.grad.tolist() == [[1.0] * 3] * 2
+
+
+def test_backward_leaf_grad_is_not_the_seed() -> None:
+    seed = np.array([1.0, 2.0])
+    x = Value(np.zeros(2))
+    (x + 1.0).backward(seed)
+    x.grad += 1.0
+    assert seed.tolist() == [1.0, 2.0]
+
+
+def test_backward_leaf_grad_is_not_a_view() -> None:
+    x = Value(np.arange(6.0))
+    y = x.reshape(2, 3).T
+    y.backward(np.ones((3, 2)))
+    assert x.grad.base is None and x.grad.flags.writeable
+
+
+# ---------------------------------------------------------------- seeds
+
+
+def test_backward_seed_defaults_to_one_for_size_one() -> None:
+    x = Value(np.array([[3.0]]))
+    (x * 2.0).backward()
+    assert x.grad.tolist() == [[2.0]]
+
+
+def test_backward_explicit_seed_scales() -> None:
+    x = Value(2.0)
+    (x * x).backward(0.5)
+    assert x.grad == 2.0
+    t = Value(np.array([1.0, 2.0]))
+    (t * t).backward(Value(np.array([1.0, -1.0])))
+    assert t.grad.tolist() == [2.0, -4.0]
+
+
+# ---------------------------------------------------------------- constants
+
+
+def test_constants_requires_grad_false_get_no_grad() -> None:
+    x = Value(2.0)
+    c = Value(3.0, requires_grad=False)
+    t = Value(np.ones(2), requires_grad=False)
+    y = (x * c + (x * t).sum()).tanh()
+    assert y.requires_grad
+    y.backward()
+    assert c.grad == 0.0 and t.grad.tolist() == [0.0, 0.0]
+    assert x.grad != 0.0
+
+
+def test_constants_only_graph_cannot_backward() -> None:
+    c = Value(3.0, requires_grad=False)
+    y = c * c + 1.0
+    assert not y.requires_grad and y.parents == ()
+    with pytest.raises(ValueError, match="does not require grad"):
+        y.backward()
+
+
+def test_plain_numbers_are_not_graph_nodes() -> None:
+    x = Value(2.0)
+    y = 3.0 * x + 1
+    assert all(type(p) is Value for p in y.parents)
+    assert len(y.parents) == 1 and y.parents[0].parents == (x,)
+
+
+def test_no_grad_records_nothing() -> None:
+    x = Value(np.array([1.0, 2.0]))
+    with no_grad():
+        y = (x * 2.0).exp().sum()
+        leaf = Value(1.0)
+    assert not y.requires_grad and y.parents == () and y.op == ""
+    assert not leaf.requires_grad
+    with pytest.raises(ValueError):
+        y.backward()
+    z = (x * 2.0).sum()  # recording again after the block
+    assert z.requires_grad
+    z.backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_no_grad_restored_after_exception_and_nesting() -> None:
+    with pytest.raises(KeyError):
+        with no_grad():
+            with no_grad():
+                pass
+            assert not (Value(1.0) * 2.0).requires_grad
+            raise KeyError("x")
+    assert (Value(1.0) * 2.0).requires_grad
+
+
+def test_detach_cuts_the_graph() -> None:
+    x = Value(3.0)
+    d = x.detach()
+    assert d.data == x.data and not d.requires_grad and d.parents == ()
+    y = x * d  # treated as x * 3
+    y.backward()
+    assert x.grad == 3.0 and d.grad == 0.0
+    t = Value(np.array([1.0, 2.0]))
+    td = (t * 2.0).detach()
+    assert td.op == "" and td.data.tolist() == [2.0, 4.0]
+    (t * td).sum().backward()
+    assert t.grad.tolist() == [2.0, 4.0]
+
+
+# ---------------------------------------------------------------- item
+
+
+def test_item_returns_python_float() -> None:
+    for v, want in ((Value(2.5), 2.5), (Value([[3.0]]), 3.0), (Value([1.0, 4.0]).sum(), 5.0),
+                    (Value(np.array([7.0], dtype=np.float32)), 7.0)):
+        got = v.item()
+        assert type(got) is float and got == want
+    assert float(Value(1.5)) == 1.5
+
+
+def test_item_rejects_many_elements() -> None:
+    with pytest.raises(ValueError, match=r"\(2,\)"):
+        Value([1.0, 2.0]).item()
