@@ -158,9 +158,12 @@ def cmd_graph(a: argparse.Namespace) -> int:
         root = mse(out, t[None, :]) if t is not None else out.sum()
         root.backward()
         g = draw_graph(root, max_nodes=a.max_nodes)
+    out = Path(a.out)
+    if a.format and out.suffix[1:].lower() in ("svg", "png", "pdf"):
+        out = out.with_suffix("." + a.format)  # --format wins over the name's suffix
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        path = render(g, a.out, format=a.format)
+        path = render(g, out, format=a.format)
     for w in caught:
         print(str(w.message), file=sys.stderr)
     print(f"wrote {path}")

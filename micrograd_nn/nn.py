@@ -273,6 +273,9 @@ class Sequential(Module):
                 raise TypeError(f"Sequential: item {i} is a {type(m).__name__}, "
                                 "not a Module")
             setattr(self, str(i), m)
+        for name, p in self.named_parameters():  # drawings say "2.weight", not "weight"
+            if p.label == name.rsplit(".", 1)[-1]:
+                p.label = name
 
     def forward(self, x: Any) -> Any:
         for m in self._children.values():

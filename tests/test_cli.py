@@ -122,6 +122,16 @@ def test_graph_renders_a_saved_model(kind: str, xor_model: Path, tmp_path: Path,
     assert out_file.read_text().lstrip().startswith(("<?xml", "<svg"))
 
 
+def test_graph_format_flag_wins_over_the_suffix(xor_model: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    code, out, err = run(capsys, "graph", str(xor_model), "--format", "png",
+                         "--out", str(tmp_path / "net.svg"))
+    assert code == 0, err
+    assert (tmp_path / "net.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_gradcheck_passes_on_a_saved_model(xor_model: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "gradcheck", str(xor_model), "--data", "xor")

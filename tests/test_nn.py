@@ -459,3 +459,11 @@ def test_linear_property_vs_torch(batch, nin, nout, bias, seed):
     np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-13, atol=1e-14)
     if bias:
         np.testing.assert_allclose(lin.bias.grad, tb.grad.numpy(), rtol=1e-13, atol=1e-14)
+
+
+def test_sequential_labels_parameters_with_their_dotted_names() -> None:
+    net = MLP(2, [3], 1, seed=0)
+    assert [p.label for p in net.parameters()] == [n for n, _ in net.named_parameters()]
+    custom = Linear(2, 2, seed=0)
+    custom.weight.label = "W_in"
+    assert Sequential(custom).parameters()[0].label == "W_in"  # a user's label is kept
