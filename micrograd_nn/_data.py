@@ -48,8 +48,10 @@ def as_data(data: Any, who: str = "Value") -> Any:
 def as_operand(x: Any) -> Any:
     """The data of a plain operand (a constant, never a graph node), or NotImplemented."""
     t = type(x)
-    if t is float or t is int or t is ndarray:
+    if t is float or t is ndarray:
         return x
+    if t is int:  # ops see floats, so the scalar path never falls into numpy
+        return float(x)
     if isinstance(x, (list, tuple, np.generic)):
         try:
             return as_data(x, "operand")
@@ -68,6 +70,9 @@ def shape_error(op: Op, args: tuple, err: Exception) -> ValueError:
             return ValueError(f"{op.name}: shapes {listed}: both operands need at least "
                               "one dimension (use * for scalars)")
         kb, where = (b[-2], "second-to-last") if len(b) > 1 else (b[0], "only")
+        if a[-1] == kb:  # the product dims agree, so the batch dims cannot broadcast
+            return ValueError(f"{op.name}: shapes {listed}: batch dimensions {fmt(a[:-2])} "
+                              f"and {fmt(b[:-2])} do not broadcast")
         return ValueError(f"{op.name}: shapes {listed} not aligned: {a[-1]} (the first's "
                           f"last dim) != {kb} (the second's {where} dim); check the layer "
                           "sizes or transpose an operand")

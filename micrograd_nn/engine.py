@@ -80,7 +80,7 @@ def _binary(op: Op, a: Any, b: Any) -> Any:
         ad = a.data
         rg = a.requires_grad
     else:
-        ad = a = a if type(a) is float or type(a) is int else as_operand(a)
+        ad = a = a if type(a) is float else as_operand(a)
         if a is NotImplemented:
             return NotImplemented
         rg = False
@@ -88,7 +88,7 @@ def _binary(op: Op, a: Any, b: Any) -> Any:
         bd = b.data
         rg = rg or b.requires_grad
     else:
-        bd = b = b if type(b) is float or type(b) is int else as_operand(b)
+        bd = b = b if type(b) is float else as_operand(b)
         if b is NotImplemented:
             return NotImplemented
     try:
@@ -156,8 +156,9 @@ def _reset(root: Value) -> None:
                 stack.append(p)
 
 
-def _accumulate(p: Value, gi: Any) -> bool:
-    """Add one child's share ``gi`` into ``p._grad``; True once ``p`` has all shares."""
+def _accumulate(p: Value, gi: Any, g: Any) -> bool:
+    """Add one child's share ``gi`` (made from the child's gradient ``g``) into
+    ``p._grad``; True once ``p`` has all shares."""
     pd = p.data
     if type(pd) is float:
         if type(gi) is not float:
@@ -167,8 +168,9 @@ def _accumulate(p: Value, gi: Any) -> bool:
     pg = p._grad
     if pg is not None:
         p._grad = pg + gi
-    elif p._op is None and type(gi) is ndarray and (gi.base is not None or not gi.flags.writeable):
-        p._grad = gi.copy()  # a leaf owns its gradient array
+    elif p._op is None and type(gi) is ndarray and (
+            gi is g or gi.base is not None or not gi.flags.writeable):
+        p._grad = gi.copy()  # a leaf owns its gradient array: never a view or a shared one
     else:
         p._grad = gi
     p._pending -= 1
@@ -199,20 +201,21 @@ def _backprop(root: Value, seed: Any) -> None:
             if n._ctx or op.nin > 2:
                 ins, args = _io(n)
                 for vjp, p in zip(op.vjps, ins, strict=True):
-                    if type(p) is Value and p.requires_grad and _accumulate(p, vjp(g, ans, *args)):
+                    if (type(p) is Value and p.requires_grad
+                            and _accumulate(p, vjp(g, ans, *args), g)):
                         push(p)
                 continue
             # unary and binary ops without static arguments: most nodes, unpacked inline
             x = a.data if type(a) is Value else a
             if op.nin == 1:
-                if a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x)):
+                if a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x), g):
                     push(a)
                 continue
             b = n._b
             y = b.data if type(b) is Value else b
-            if type(a) is Value and a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x, y)):
+            if type(a) is Value and a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x, y), g):
                 push(a)
-            if type(b) is Value and b.requires_grad and _accumulate(b, op.vjps[1](g, ans, x, y)):
+            if type(b) is Value and b.requires_grad and _accumulate(b, op.vjps[1](g, ans, x, y), g):
                 push(b)
     except BaseException:
         _reset(root)

@@ -70,10 +70,14 @@ def _sdiv(x: float, y: float) -> float:
 def _spow(x: float, y: float) -> float:
     try:
         r = x**y
-    except ZeroDivisionError:  # 0.0 ** negative
-        return _inf
+    except ZeroDivisionError:  # (+-0.0) ** negative
+        return math.copysign(_inf, x) if y.is_integer() and int(y) % 2 else _inf
     except OverflowError:
-        return _inf if x > 0 or float(y).is_integer() and int(y) % 2 == 0 else -_inf
+        if x > 0:
+            return _inf
+        if not y.is_integer():
+            return _nan  # a negative base to a fractional power
+        return -_inf if int(y) % 2 else _inf
     return _nan if type(r) is complex else r
 
 
@@ -115,7 +119,7 @@ def _sigmoid(x: Any) -> Any:
     if type(x) is float:
         if x >= 0:
             return 1.0 / (1.0 + math.exp(-x))
-        e = math.exp(x) if x > -745.0 else 0.0
+        e = math.exp(x)  # underflows to 0.0 quietly; NaN stays NaN
         return e / (1.0 + e)
     with np.errstate(over="ignore"):
         t = np.negative(x)
@@ -145,7 +149,7 @@ def _tanh(x: Any) -> Any:
 
 def _relu(x: Any) -> Any:
     if type(x) is float:
-        return x if x > 0 else 0.0
+        return 0.0 if x <= 0 else x  # NaN stays NaN, as np.maximum
     return np.maximum(x, 0)
 
 
@@ -160,6 +164,22 @@ def _sign(x: Any) -> Any:
     if type(x) is float:
         return (x > 0) - (x < 0) + 0.0
     return np.sign(x)
+
+
+def _pow_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """d/dx x**y = y * x**(y - 1), and 0 where y == 0 (as PyTorch), even at x == 0."""
+    if type(y) is not ndarray:
+        return g * y * _pow(x, y - 1) if y else g * 0.0
+    with np.errstate(invalid="ignore"):  # 0 * inf where y == 0 is masked
+        return np.where(y == 0, 0.0, g * y * _pow(x, y - 1))
+
+
+def _pow_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """d/dy x**y = x**y * log x: NaN for a negative base; 0 at x == 0 <= y (as PyTorch)."""
+    if type(x) is not ndarray and type(y) is not ndarray:
+        return g * 0.0 if x == 0 and y >= 0 else g * ans * _log(x)
+    with np.errstate(invalid="ignore"):
+        return np.where((x == 0) & (y >= 0), 0.0, g * ans * _log(x))
 
 
 # ---------------------------------------------------------------- reductions & shapes
@@ -192,7 +212,7 @@ def _max_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
 
 
 def _transpose_vjp(g: Any, ans: Any, x: Any, axes: Any) -> Any:
-    return np.transpose(g, None if axes is None else np.argsort(axes))
+    return np.transpose(g, None if axes is None else np.argsort([a % g.ndim for a in axes]))
 
 
 def _is_basic(idx: Any) -> bool:
@@ -231,7 +251,7 @@ def _mm_vjp_b(g: Any, ans: Any, a: ndarray, b: ndarray) -> Any:
 
 
 def _linear(x: ndarray, w: ndarray, b: ndarray | None) -> ndarray:
-    ans = x @ w
+    ans = np.matmul(x, w)  # a ValueError (not @'s TypeError) for scalar operands
     if b is not None:
         ans += b
     return ans
@@ -242,7 +262,12 @@ def _linear_vjp_x(g: ndarray, ans: Any, x: ndarray, w: ndarray, b: Any) -> ndarr
 
 
 def _linear_vjp_w(g: ndarray, ans: Any, x: ndarray, w: ndarray, b: Any) -> ndarray:
-    return x.T @ g if x.ndim == 2 else np.multiply.outer(x, g)
+    if x.ndim == 2:
+        return x.T @ g
+    if x.ndim == 1:
+        return np.multiply.outer(x, g)
+    lead = tuple(range(x.ndim - 1))  # (..., nin) inputs: sum over every leading axis
+    return np.tensordot(x, g, axes=(lead, lead))
 
 
 def _linear_vjp_b(g: ndarray, ans: Any, x: ndarray, w: ndarray, b: Any) -> ndarray:
@@ -294,9 +319,7 @@ OPS: dict[str, Op] = {
            (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), "binary"),
         _op("div", _div, (lambda g, ans, x, y: _div(g, y),
                          lambda g, ans, x, y: -g * _div(ans, y)), "binary"),
-        # d/dy x**y = x**y * log x: NaN for a negative base, as in PyTorch
-        _op("pow", _pow, (lambda g, ans, x, y: g * y * _pow(x, y - 1),
-                         lambda g, ans, x, y: g * ans * _log(x)), "binary"),
+        _op("pow", _pow, (_pow_vjp_x, _pow_vjp_y), "binary"),
         _op("matmul", np.matmul, (_mm_vjp_a, _mm_vjp_b), "matmul"),
         _u("neg", lambda x: -x, lambda g, ans, x: -g),
         # elementwise functions
