@@ -172,8 +172,7 @@ def cmd_graph(a: argparse.Namespace) -> int:
 
 def cmd_gradcheck(a: argparse.Namespace) -> int:
     from .deltas import compare_with_autodiff
-    from .gradcheck import gradcheck
-    from .losses import sse_half
+    from .gradcheck import gradcheck_model
     from .serialize import load
 
     model = load(_model_path(a.model))
@@ -185,35 +184,13 @@ def cmd_gradcheck(a: argparse.Namespace) -> int:
             cmp = compare_with_autodiff(model, X[i], y[i])
             print(f"sample {i}: delta rule vs autodiff, largest difference {cmp.max_diff:.3g}")
             ok &= cmp.max_diff <= a.tol
-        xi, yi = X[i:i + 1], y[i:i + 1]
-        report = gradcheck(lambda *ps, xi=xi, yi=yi: sse_half(_with_params(model, ps, xi), yi),
-                           *model.parameters())
+        report = gradcheck_model(model, X[i:i + 1], y[i:i + 1], loss="sse_half")
         print(f"sample {i}: finite differences vs autodiff: " + str(report).splitlines()[0])
         ok &= report.ok
     if not sigmoid_only:
         print("(delta-rule check skipped: it is derived for sigmoid networks only)")
     print("gradients OK" if ok else "gradient check FAILED")
     return 0 if ok else 1
-
-
-def _with_params(model: Any, values: tuple, X: np.ndarray) -> Any:
-    """Run ``model`` on ``X`` with its parameters swapped for ``values`` (for gradcheck,
-    which differentiates with respect to its own float64 copies)."""
-    names = [name for name, _ in model.named_parameters()]
-    owners = []
-    for name in names:
-        *path, attr = name.split(".")
-        m = model
-        for part in path:
-            m = getattr(m, part)
-        owners.append((m, attr, getattr(m, attr)))
-    for (m, attr, _), v in zip(owners, values, strict=True):
-        setattr(m, attr, v)
-    try:
-        return model(X)
-    finally:
-        for m, attr, p in owners:
-            setattr(m, attr, p)
 
 
 # ---------------------------------------------------------------- parser

@@ -331,7 +331,15 @@ def diagnose(history: Any, model: Any = None, X: Any = None, tol: float = 1e-2,
         raise ValueError("diagnose: the history has no epochs; train for at least one")
     if (model is None) != (X is None):
         raise ValueError("diagnose: give both model and X (to inspect activations) or neither")
-    findings = [_curve(loss, params, stop, tol, initial)]
+    if stop == "early_stopping":  # the curve's tail is past the best point by design
+        best = int(getattr(history, "best_epoch", 0) or 0)
+        kept = "; the best epoch's weights were restored" if getattr(
+            history, "restored", False) else ""
+        findings = [_finding("converged", f"early stopping ended training at epoch "
+                             f"{len(loss)}: the monitored error last improved at epoch "
+                             f"{best}{kept}", best_epoch=best)]
+    else:
+        findings = [_curve(loss, params, stop, tol, initial)]
     over = _overfitting(loss, val)
     if over is not None:
         findings.append(over)

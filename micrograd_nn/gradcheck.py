@@ -27,7 +27,7 @@ import numpy as np
 
 from .engine import Value, no_grad
 
-__all__ = ["GradcheckError", "GradcheckReport", "gradcheck"]
+__all__ = ["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_model"]
 
 
 class GradcheckError(AssertionError):
@@ -163,3 +163,39 @@ def gradcheck(f: Callable[..., Value], *inputs: Any, eps: float = 1e-6, atol: fl
     if raise_on_failure and not report.ok:
         raise GradcheckError(str(report))
     return report
+
+
+def _swapped(model: Any, values: tuple, X: Any) -> Any:
+    """``model(X)`` with its parameters swapped for ``values`` (in
+    ``named_parameters()`` order) during the call, then put back."""
+    owners = []
+    for name, _ in model.named_parameters():
+        *path, attr = name.split(".")
+        m = model
+        for part in path:
+            m = getattr(m, part)
+        owners.append((m, attr, getattr(m, attr)))
+    for (m, attr, _), v in zip(owners, values, strict=True):
+        setattr(m, attr, v)
+    try:
+        return model(X)
+    finally:
+        for m, attr, p in owners:
+            setattr(m, attr, p)
+
+
+def gradcheck_model(model: Any, X: Any, y: Any, loss: str | Callable[..., Value] = "mse",
+                    **kwargs: Any) -> GradcheckReport:
+    """:func:`gradcheck` of ``loss(model(X), y)`` with respect to every parameter.
+
+    ``model``: a Module (its ``forward`` reads its own parameters, so they are swapped
+    for gradcheck's float64 copies during each call). ``X`` shape (batch, n_in), ``y``
+    its targets; ``loss``: a name in :mod:`micrograd_nn.losses` or a function.
+    ``kwargs`` go to :func:`gradcheck` (eps, atol, rtol, raise_on_failure).
+    """
+    from . import losses
+
+    fn = getattr(losses, loss) if isinstance(loss, str) else loss
+    if not callable(fn):
+        raise ValueError(f"gradcheck_model: unknown loss {loss!r}")
+    return gradcheck(lambda *ps: fn(_swapped(model, ps, X), y), *model.parameters(), **kwargs)

@@ -127,6 +127,20 @@ def test_small_noisy_data_and_a_big_net_overfit():
     assert "stop earlier" in advice and "weight decay" in advice and "L1" in advice
 
 
+def test_early_stopping_run_is_not_told_to_train_longer():
+    Xt, yt = sine(8, noise=0.3, seed=1)
+    Xv, yv = sine(50, seed=2)
+    net = MLP(1, [64, 64], 1, activation="tanh", output_activation=None, seed=0)
+    h = fit(net, Xt, yt, lr=0.05, momentum=0.9, epochs=400, batch_size=None, seed=0,
+            validation_data=(Xv, yv), early_stopping=20, verbose=0)
+    assert h.stop_reason == "early_stopping"
+    d = diagnose(h)
+    assert d.kinds[0] == "converged", str(d)
+    assert f"last improved at epoch {h.best_epoch}" in d.findings[0].message
+    assert "restored" in d.findings[0].message
+    assert "converging" not in d
+
+
 def test_no_overfitting_when_validation_keeps_falling():
     Xs, ys = sine(30)
     net = MLP(1, [8], 1, activation="tanh", output_activation=None, seed=0)

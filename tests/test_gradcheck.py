@@ -154,3 +154,29 @@ def test_gradcheck_rejects_bad_arguments():
 def test_gradcheck_report_is_a_dataclass_with_failures_list():
     r = gradcheck(lambda a: a * 2.0, Value(1.0))
     assert isinstance(r, GradcheckReport) and r.failures == [] and r.eps == 1e-6
+
+
+def test_gradcheck_model_checks_every_parameter_of_a_module():
+    from micrograd_nn.gradcheck import gradcheck_model
+    from micrograd_nn.nn import MLP
+
+    net = MLP(3, [4], 2, activation="tanh", seed=0)
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    y = np.random.default_rng(1).uniform(size=(5, 2))
+    before = [p.data.copy() for p in net.parameters()]
+    report = gradcheck_model(net, X, y, loss="mse")
+    assert report.ok, str(report)
+    assert report.checked == sum(p.size for p in net.parameters())
+    assert all(np.array_equal(b, p.data) for b, p in zip(before, net.parameters(), strict=True))
+    assert net.parameters()[0].label == "0.weight"  # the model's own Values are back
+
+
+def test_gradcheck_model_catches_a_wrong_rule(monkeypatch):
+    from micrograd_nn import ops
+    from micrograd_nn.gradcheck import gradcheck_model
+    from micrograd_nn.nn import MLP
+
+    net = MLP(2, [3], 1, seed=0)
+    bad = ops.OPS["sigmoid"]._replace(vjps=(lambda g, ans, x: g * ans,))
+    monkeypatch.setattr("micrograd_nn.engine._SIGMOID", bad)
+    assert not gradcheck_model(net, np.ones((2, 2)), np.zeros((2, 1))).ok
