@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Value
+from .optim import SGD
 
 __all__ = ["PlotDependencyError", "plot_history", "plot_decision_boundary",
            "plot_error_surface", "bumpy_error", "descent_path"]
@@ -222,15 +223,17 @@ def _slope(fn: Callable[[Any], Any]) -> Callable[[float], float]:
 def descent_path(fn: Callable[[Any], Any], w0: float, lr: float = 0.1, momentum: float = 0.0,
                  steps: int = 50) -> list[float]:
     """The weights gradient descent visits on the curve ``fn``, starting from ``w0``:
-    the article's rule ``Δw = −lr·dE/dw + momentum·Δw_prev`` (first ``Δw_prev = 0``),
-    ``w = w + Δw``. Stops early if the weight becomes non-finite."""
-    grad, w, dw, path = _slope(fn), float(w0), 0.0, [float(w0)]
+    :class:`~micrograd_nn.optim.SGD`'s steps, the article's rule
+    ``Δw = −lr·dE/dw + momentum·Δw_prev``, ``w = w + Δw``. Stops early if the weight
+    becomes non-finite."""
+    slope, w = _slope(fn), Value(float(w0), "w")
+    opt, path = SGD([w], lr=lr, momentum=momentum), [float(w0)]
     for _ in range(steps):
-        dw = -lr * grad(w) + momentum * dw
-        w = w + dw
-        if not math.isfinite(w):
+        w.grad = slope(w.data)
+        opt.step()
+        if not math.isfinite(w.data):
             break
-        path.append(w)
+        path.append(w.data)
     return path
 
 
@@ -269,7 +272,8 @@ def _model_curve(model: Any, X: Any, y: Any, param: Value | None, index: Any,
 def plot_error_surface(model: Any = None, X: Any = None, y: Any = None, *,
                        param: Value | None = None, index: Any = None, loss: Any = "mse",
                        fn: Callable[[Any], Any] | None = None, w0: float | None = None,
-                       lr: float = 0.1, momentum: float = 0.9, steps: int = 60,
+                       lr: float = 0.1, momentum: float | tuple[float, ...] = 0.9,
+                       steps: int = 60,
                        wrange: tuple[float, float] | None = None, ax: Any = None,
                        path: str | Path | None = None) -> Any:
     """The skier: the error as a function of one weight, and two descents down it.
@@ -280,8 +284,9 @@ def plot_error_surface(model: Any = None, X: Any = None, y: Any = None, *,
     default the first): the error ``loss`` of the model on (X, y) as that one weight
     moves and all others stay fixed (the model is left unchanged). From ``w0`` (default:
     the weight's current value) the paths of :func:`descent_path` are drawn for
-    ``momentum=0`` and for ``momentum``: with a local minimum in the way, momentum can
-    carry the weight over the small hill. The curve spans the paths and ``w0 ± 3``,
+    ``momentum=0`` and for ``momentum`` (one value or several, e.g. ``(0.8, 0.95)``):
+    with a local minimum in the way, momentum can carry the weight over the small
+    hill, and too much of it overshoots. The curve spans the paths and ``w0 ± 1``,
     or ``wrange=(lo, hi)``.
     """
     if model is not None:
@@ -293,19 +298,19 @@ def plot_error_surface(model: Any = None, X: Any = None, y: Any = None, *,
         fn = fn or bumpy_error
         name, w0 = "w", (3.2 if w0 is None else w0)
     fig, ax = _figure(ax)
-    paths = {0.0: descent_path(fn, w0, lr, 0.0, steps)}
-    if momentum:
-        paths[momentum] = descent_path(fn, w0, lr, momentum, steps)
+    momenta = momentum if isinstance(momentum, (tuple, list)) else (momentum,)
+    paths = {float(m): descent_path(fn, w0, lr, m, steps) for m in (0.0, *momenta)}
     seen = np.array([w for p in paths.values() for w in p])
-    if wrange is None:  # the paths and w0 ± 3, but not a diverging path's far end
-        span = max(float(np.ptp(seen)), 1.0)
-        lo = max(min(seen.min(), w0 - 3.0), w0 - 20 * span) - 0.1 * span
-        hi = min(max(seen.max(), w0 + 3.0), w0 + 20 * span) + 0.1 * span
+    if wrange is None:  # the paths and w0 ± 1, but not a diverging path's far end
+        lo, hi = min(float(np.quantile(seen, 0.02)), w0 - 1.0), max(
+            float(np.quantile(seen, 0.98)), w0 + 1.0)
+        lo, hi = lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo)
     else:
         lo, hi = wrange
     ws = np.linspace(lo, hi, 400)
     ax.plot(ws, [float(fn(w)) for w in ws], color="#343a40", lw=2, label="error E(w)")
-    for (m, p), colour, marker in zip(paths.items(), (C_PLAIN, C_MOMENTUM), "os", strict=False):
+    styles = [(C_PLAIN, "o"), (C_MOMENTUM, "s"), ("#7048e8", "^"), ("#f08c00", "D")]
+    for (m, p), (colour, marker) in zip(paths.items(), styles * 2, strict=False):
         p = np.clip(np.array(p), lo, hi)
         e = np.array([float(fn(w)) for w in p])
         what = "gradient descent" if m == 0 else f"with momentum {m:g}"
@@ -314,6 +319,9 @@ def plot_error_surface(model: Any = None, X: Any = None, y: Any = None, *,
         ax.plot(p[-1], e[-1], marker=marker, ms=11, color=colour, mec="black")
     ax.plot(w0, float(fn(w0)), marker="*", ms=16, color="#fab005", mec="black",
             label=f"start w={w0:.3g}", zorder=4)
+    es = [float(fn(w)) for p in paths.values() for w in p if lo <= w <= hi]
+    ylo, yhi = min(es), max(es)  # the part of the curve the skiers ride on
+    ax.set_ylim(ylo - 0.15 * (yhi - ylo + 1e-12), yhi + 0.25 * (yhi - ylo + 1e-12))
     ax.set_xlabel(f"weight {name} (all other weights fixed)")
     ax.set_ylabel("error")
     ax.set_title(f"The skier: error along one weight (lr={lr:g}, {steps} steps)")

@@ -140,6 +140,15 @@ def test_error_surface_of_the_toy_curve_shows_both_paths(mpl, tmp_path):
     assert any(lb.startswith("with momentum 0.9: ends at w=-2") for lb in labels)
 
 
+def test_error_surface_with_several_momenta_shows_the_overshoot(mpl):
+    fig = plot_error_surface(momentum=(0.8, 0.95))
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert any(lb.startswith("with momentum 0.8: ends at w=-2.1") for lb in labels)
+    assert any(lb.startswith("with momentum 0.95: ends at w=1.9") for lb in labels)
+    low, high = fig.axes[0].get_ylim()
+    assert high < 10  # scaled to the part of the curve the paths ride on
+
+
 def test_error_surface_along_one_weight_of_a_model_leaves_it_unchanged(mpl):
     X, y = xor()
     net = MLP(2, [2], 1, seed=3)
