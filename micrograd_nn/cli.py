@@ -7,6 +7,7 @@ or a bad value prints one line on stderr and exits non-zero, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return args.func(args)
+    except BrokenPipeError:  # `micrograd-nn explain | head`: the reader left, not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+        return 0
     except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"micrograd-nn {args.command}: error: {msg}", file=sys.stderr)

@@ -202,3 +202,17 @@ def test_console_script_runs_without_traceback() -> None:
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--version")
     assert code == 0 and out.strip() == f"micrograd-nn {__import__('micrograd_nn').__version__}"
+
+
+def test_closed_pipe_is_not_an_error() -> None:
+    exe = shutil.which("micrograd-nn") or str(Path(sys.executable).parent / "micrograd-nn")
+    if not Path(exe).exists():
+        pytest.skip("the console script is not installed")
+    proc = subprocess.Popen([exe, "explain", "--steps", "50"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    assert proc.wait(timeout=60) == 0, err
+    assert "error" not in err and "Traceback" not in err
