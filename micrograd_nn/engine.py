@@ -13,6 +13,7 @@ halves the garbage collector's work on the scalar path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -74,28 +75,65 @@ def _result(ans: Any, op: Op, a: Any, b: Any, ctx: tuple, rg: bool) -> Value:
     return v
 
 
-def _binary(op: Op, a: Any, b: Any) -> Any:
-    """Apply a two-input op; either side may be a plain number or array (a constant)."""
-    if type(a) is Value:
-        ad = a.data
-        rg = a.requires_grad
-    else:
-        ad = a = a if type(a) is float else as_operand(a)
-        if a is NotImplemented:
+def _operator(name: str) -> Callable[[Value, Any], Any]:
+    """``Value.__<name>__``: ``self (op) other`` for the table op ``name``, where the
+    other side may be a Value or a plain number/array (a constant, not a graph node).
+
+    The scalar path's hot spot: one call per op, and node creation inlined for floats.
+    """
+    op = OPS[name]
+    fwd = op.fwd
+
+    def method(self: Value, o: Any) -> Any:
+        x = self.data
+        if type(o) is Value:
+            y = o.data
+            rg = self.requires_grad or o.requires_grad
+        else:
+            y = o = o if type(o) is float else as_operand(o)
+            if o is NotImplemented:
+                return NotImplemented
+            rg = self.requires_grad
+        try:
+            ans = fwd(x, y)
+        except ValueError as e:
+            raise shape_error(op, (x, y), e) from None
+        if type(ans) is not float:
+            return _result(ans, op, self, o, (), rg)
+        v = _new(Value)
+        v.data = ans
+        v._grad = None
+        v.label = ""
+        v._pending = 0
+        if rg and _mode.enabled:
+            v.requires_grad = True
+            v._op, v._a, v._b, v._ctx = op, self, o, ()
+        else:
+            v.requires_grad = False
+            v._op = v._a = v._b = None
+            v._ctx = ()
+        return v
+
+    method.__name__ = method.__qualname__ = f"__{name}__"
+    return method
+
+
+def _reflected(name: str) -> Callable[[Value, Any], Any]:
+    """``Value.__r<name>__``: ``other (op) self`` when the left side is not a Value."""
+    op = OPS[name]
+
+    def method(self: Value, o: Any) -> Any:
+        x = o if type(o) is float else as_operand(o)
+        if x is NotImplemented:
             return NotImplemented
-        rg = False
-    if type(b) is Value:
-        bd = b.data
-        rg = rg or b.requires_grad
-    else:
-        bd = b = b if type(b) is float else as_operand(b)
-        if b is NotImplemented:
-            return NotImplemented
-    try:
-        ans = op.fwd(ad, bd)
-    except ValueError as e:
-        raise shape_error(op, (ad, bd), e) from None
-    return _result(ans, op, a, b, (), rg)
+        try:
+            ans = op.fwd(x, self.data)
+        except ValueError as e:
+            raise shape_error(op, (x, self.data), e) from None
+        return _result(ans, op, x, self, (), self.requires_grad)
+
+    method.__name__ = method.__qualname__ = f"__r{name}__"
+    return method
 
 
 def _unary(op: Op, x: Value, *params: Any) -> Value:
@@ -340,43 +378,14 @@ class Value:
         return v
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, o: Any) -> Value:
-        return _binary(_ADD, self, o)
-
-    def __radd__(self, o: Any) -> Value:
-        return _binary(_ADD, o, self)
-
-    def __sub__(self, o: Any) -> Value:
-        return _binary(_SUB, self, o)
-
-    def __rsub__(self, o: Any) -> Value:
-        return _binary(_SUB, o, self)
-
-    def __mul__(self, o: Any) -> Value:
-        return _binary(_MUL, self, o)
-
-    def __rmul__(self, o: Any) -> Value:
-        return _binary(_MUL, o, self)
-
-    def __truediv__(self, o: Any) -> Value:
-        return _binary(_DIV, self, o)
-
-    def __rtruediv__(self, o: Any) -> Value:
-        return _binary(_DIV, o, self)
-
-    def __pow__(self, o: Any) -> Value:
-        """``x ** y`` for a number or Value ``y``; a negative base gives a NaN gradient
-        with respect to ``y`` (as PyTorch)."""
-        return _binary(_POW, self, o)
-
-    def __rpow__(self, o: Any) -> Value:
-        return _binary(_POW, o, self)
-
-    def __matmul__(self, o: Any) -> Value:
-        return _binary(_MATMUL, self, o)
-
-    def __rmatmul__(self, o: Any) -> Value:
-        return _binary(_MATMUL, o, self)
+    # ``x ** y`` takes a number or Value ``y``; a negative base gives a NaN gradient
+    # with respect to ``y`` (as PyTorch). ``@`` follows numpy's matmul.
+    __add__, __radd__ = _operator("add"), _reflected("add")
+    __sub__, __rsub__ = _operator("sub"), _reflected("sub")
+    __mul__, __rmul__ = _operator("mul"), _reflected("mul")
+    __truediv__, __rtruediv__ = _operator("div"), _reflected("div")
+    __pow__, __rpow__ = _operator("pow"), _reflected("pow")
+    __matmul__, __rmatmul__ = _operator("matmul"), _reflected("matmul")
 
     def __neg__(self) -> Value:
         return _unary(_NEG, self)
@@ -518,8 +527,6 @@ def as_value(x: Any) -> Value:
     return x if type(x) is Value else Value(x, requires_grad=False)
 
 
-_ADD, _SUB, _MUL, _DIV, _POW, _MATMUL = (
-    OPS[k] for k in ("add", "sub", "mul", "div", "pow", "matmul"))
 _NEG, _EXP, _LOG, _TANH, _SIGMOID, _RELU, _ABS, _SQRT, _SOFTPLUS = (
     OPS[k] for k in ("neg", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "softplus"))
 _SUM, _MEAN, _MAX, _RESHAPE, _TRANSPOSE, _GETITEM, _LOG_SOFTMAX = (
