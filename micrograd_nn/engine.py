@@ -154,23 +154,25 @@ def apply(op: Op | str, *inputs: Any, params: tuple = ()) -> Value:
         op = OPS[op]
     if len(inputs) != op.nin:
         raise TypeError(f"{op.name}: takes {op.nin} inputs, got {len(inputs)}")
-    ins, rg = [], False
-    for x in inputs:
+    ins, args, rg = list(inputs), [], False
+    for i, x in enumerate(inputs):
         if type(x) is Value:
             rg = rg or x.requires_grad
-        elif x is not None:
-            d = as_operand(x)
-            if d is NotImplemented:
-                raise TypeError(f"{op.name}: unsupported operand type {type(x).__name__}")
-            x = d
-        ins.append(x)
-    args = [x.data if type(x) is Value else x for x in ins] + list(params)
+            x = x.data
+        elif type(x) is not ndarray and x is not None:
+            x = as_operand(x)
+            if x is NotImplemented:
+                raise TypeError(f"{op.name}: unsupported operand type "
+                                f"{type(inputs[i]).__name__}")
+            ins[i] = x
+        args.append(x)
     try:
-        ans = op.fwd(*args)
+        ans = op.fwd(*args, *params)
     except ValueError as e:
         raise shape_error(op, tuple(args), e) from None
-    ins += [None] * (2 - len(ins))
-    return _result(ans, op, ins[0], ins[1], (*ins[2:op.nin], *params), rg)
+    if len(ins) < 2:
+        ins.append(None)
+    return _result(ans, op, ins[0], ins[1], (*ins[2:], *params), rg)
 
 
 def _io(n: Value) -> tuple[tuple, tuple]:
@@ -178,8 +180,9 @@ def _io(n: Value) -> tuple[tuple, tuple]:
     nin, a, b, ctx = n._op.nin, n._a, n._b, n._ctx
     if nin == 1:
         return (a,), (a.data if type(a) is Value else a, *ctx)
-    ins = (a, b, *ctx[:nin - 2])
-    return ins, (*(x.data if type(x) is Value else x for x in ins), *ctx[nin - 2:])
+    ins = (a, b, *ctx[:nin - 2]) if nin > 2 else (a, b)
+    args = [x.data if type(x) is Value else x for x in ins]
+    return ins, (*args, *ctx[nin - 2:])
 
 
 def _reset(root: Value) -> None:

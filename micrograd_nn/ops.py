@@ -129,6 +129,15 @@ def _sigmoid(x: Any) -> Any:
     return t
 
 
+def _sigmoid_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """g * s * (1 - s), with one temporary array instead of three."""
+    if type(ans) is float:
+        return g * ans * (1 - ans)
+    t = 1 - ans
+    t *= ans
+    return np.multiply(t, g, out=t) if np.shape(g) == t.shape else t * g
+
+
 def _softplus(x: Any) -> Any:
     """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
     if type(x) is float:
@@ -326,7 +335,7 @@ OPS: dict[str, Op] = {
         _u("exp", _exp, lambda g, ans, x: g * ans),
         _u("log", _log, lambda g, ans, x: _div(g, x)),
         _u("tanh", _tanh, lambda g, ans, x: g * (1 - ans * ans)),
-        _u("sigmoid", _sigmoid, lambda g, ans, x: g * ans * (1 - ans)),
+        _u("sigmoid", _sigmoid, _sigmoid_vjp),
         _u("relu", _relu, lambda g, ans, x: g * _step(x)),
         _u("abs", abs, lambda g, ans, x: g * _sign(x)),
         _u("sqrt", _sqrt, lambda g, ans, x: _div(g, 2 * ans)),
