@@ -20,6 +20,7 @@ here adds ``wd·w`` to the gradient (L2 regularisation with ``λ/2·Σw²`` = ``
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -38,7 +39,7 @@ def _sign(x: float) -> float:
     return (x > 0) - (x < 0) + 0.0
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Base: holds ``params`` (a list of Values) and clears their gradients.
 
     ``params``: an iterable of Values or a Module (its ``parameters()``); each must
@@ -72,8 +73,9 @@ class Optimizer:
         for p in self.params:
             p.grad = None
 
+    @abc.abstractmethod
     def step(self) -> None:
-        raise NotImplementedError
+        """Update every parameter that has a gradient, in place."""
 
     def __repr__(self) -> str:
         hp = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
