@@ -109,3 +109,12 @@ def test_mkdocs_build_strict(tmp_path):
     assert figures, "no generated figure in the built site"
     page = (site / "concepts" / "backprop" / "index.html").read_text(encoding="utf-8")
     assert "Output" in page and "0.148097" in page  # a block's real output is shown
+
+
+def test_readme_code_runs(tmp_path):
+    out = snippets.run_page(ROOT / "README.md", tmp_path)
+    assert "[converged]" in out
+    value, grad_a, grad_b = (float(t) for t in out.splitlines()[0].split())
+    assert value == pytest.approx(0.11920292202211755)  # sigmoid(2*-3 + 4)
+    assert grad_a == pytest.approx(value * (1 - value) * (-3 + 2 * 2))
+    assert grad_b == pytest.approx(value * (1 - value) * 2)
