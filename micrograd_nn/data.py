@@ -175,10 +175,11 @@ def sine(n: int = 50, noise: float = 0.0, low: float = -math.pi, high: float = m
 
 
 def split(X: Array, y: Array, fraction: float = 0.2,
-          seed: int | None = 0) -> tuple[Array, Array, Array, Array]:
+          seed: int | np.random.Generator | None = 0) -> tuple[Array, Array, Array, Array]:
     """Shuffle (seeded) and split: ``X_train, y_train, X_val, y_val``.
 
-    ``fraction`` of the samples (rounded, at least 1) go to the second pair.
+    ``fraction`` of the samples (rounded, at least 1) go to the second pair. ``seed``:
+    an int, None, or a Generator to draw the permutation from (``fit`` passes its own).
     """
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
@@ -223,29 +224,47 @@ def _is_number(s: str) -> bool:
 
 def load_csv(path: str | os.PathLike, target_columns: int | str | Sequence[int | str] = -1,
              delimiter: str = ",", header: bool | None = None,
-             comment: str = "#") -> tuple[Array, Array]:
+             comment: str | None = "#") -> tuple[Array, Array]:
     """Read a numeric CSV file into ``X`` shape (n, n_features), ``y`` shape (n, n_targets).
 
     ``target_columns``: an index, a header name, or a sequence of them (default: the
-    last column). ``header=None`` detects a header row (a first row that is not all
-    numbers). Blank lines and lines starting with ``comment`` are skipped. A bad row
-    (a non-numeric cell, the wrong number of columns) raises ``ValueError`` naming
-    the file, the line number and the cell.
+    last column). ``header=None`` detects a header row: a first row with no number in
+    it (a first row mixing numbers and text is reported as a bad row). Blank lines and
+    lines starting with ``comment`` (None: no comment lines) are skipped; cells may be
+    quoted, and spaces around them are ignored; a UTF-8 byte-order mark is skipped.
+    A bad row (a non-numeric cell, the wrong number of columns) raises ``ValueError``
+    naming the file, the line number (where the row starts) and the cell.
     """
     path = os.fspath(path)
+    lines: list[tuple[int, list[str], int]] = []  # (first line, cells, last line)
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            lines = list(enumerate(csv.reader(f, delimiter=delimiter), start=1))
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f, delimiter=delimiter, skipinitialspace=True)
+            try:  # a quoted cell may span lines: a row's number is its first line's
+                for r in reader:
+                    lines.append((lines[-1][2] + 1 if lines else 1, r, reader.line_num))
+            except csv.Error as e:
+                raise ValueError(f"load_csv: {path}, line {reader.line_num}: {e}") from None
     except FileNotFoundError:
         raise FileNotFoundError(f"load_csv: no such file {path!r}") from None
-    rows = [(no, [c.strip() for c in r]) for no, r in lines
-            if r and any(c.strip() for c in r) and not r[0].lstrip().startswith(comment)]
+    except UnicodeDecodeError as e:
+        raise ValueError(f"load_csv: {path} is not UTF-8 text ({e}); save it as UTF-8 "
+                         "(or a plain ASCII CSV)") from None
+    rows = [(no, [c.strip() for c in r]) for no, r, _ in lines
+            if r and any(c.strip() for c in r)
+            and not (comment and r[0].lstrip().startswith(comment))]
     if not rows:
         raise ValueError(f"load_csv: {path} has no data rows")
     names: list[str] | None = None
     first = rows[0][1]
     if header is None:
-        header = not all(_is_number(c) for c in first)
+        numeric = [_is_number(c) for c in first]
+        if any(numeric) and not all(numeric):
+            j = numeric.index(False)
+            raise ValueError(f"load_csv: {path}, line {rows[0][0]}, column {j + 1}: "
+                             f"{first[j]!r} is not a number; fix the cell, or pass "
+                             "header=True if that line is a header row")
+        header = not any(numeric)
     if header:
         names = first
         rows = rows[1:]

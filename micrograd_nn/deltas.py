@@ -77,6 +77,10 @@ def _check_network(weights: Sequence[Any], biases: Sequence[Any] | None,
     return ws, bs
 
 
+def _layer_names(n: int) -> list[str]:
+    return [f"layer{i + 1}" for i in range(n)]
+
+
 def network_from_model(model: Any) -> tuple[list[Array], list[Array | None], list[str]]:
     """``(weights, biases, layer names)`` copied out of a sigmoid network.
 
@@ -84,10 +88,15 @@ def network_from_model(model: Any) -> tuple[list[Array], list[Array | None], lis
     followed by ``Sigmoid``, a :class:`~micrograd_nn.neurons.NeuronNet` of sigmoid
     neurons (the neuron form), or a ``(weights, biases)`` pair. Raises
     TypeError for any other activation: the delta rule here is for sigmoids only.
+
+    Layer names are the same for every form of a network: ``"layer1"`` ..
+    ``"layerL"``, where layer ``l`` is the synapses feeding neuron layer ``l`` (the
+    ``l``-th Linear, input side first; in an MLP the module at index ``2·(l − 1)``,
+    whose parameters are named ``"0.weight"``, ``"2.weight"``, ...).
     """
     if isinstance(model, tuple) and len(model) == 2 and isinstance(model[0], (list, tuple)):
         ws, bs = _check_network(model[0], model[1], "network_from_model")
-        return ws, bs, [f"layer{i + 1}" for i in range(len(ws))]
+        return ws, bs, _layer_names(len(ws))
     if isinstance(model, NeuronNet):
         if model.activation != "sigmoid" and len(model.sizes) > 2 \
                 or model.output_activation != "sigmoid":
@@ -96,29 +105,27 @@ def network_from_model(model: Any) -> tuple[list[Array], list[Array | None], lis
         pairs = model.weight_arrays()
         ws, bs = _check_network([w for w, _ in pairs], [b for _, b in pairs],
                                 "network_from_model")
-        return ws, bs, [f"layer{i + 1}" for i in range(len(ws))]
+        return ws, bs, _layer_names(len(ws))
     if not isinstance(model, Sequential):
         raise TypeError(f"network_from_model: expected an MLP/Sequential, a neuron-form "
                         f"network or a (weights, biases) pair, got {type(model).__name__}")
     mods = list(model)
-    names = [str(i) for i in range(len(mods))]
-    ws, bs, lnames = [], [], []
+    ws, bs = [], []
     for i, m in enumerate(mods):
         if isinstance(m, Linear):
             nxt = mods[i + 1] if i + 1 < len(mods) else None
             if not isinstance(nxt, Sigmoid):
-                raise TypeError(f"network_from_model: Linear layer {names[i]!r} is followed by "
+                raise TypeError(f"network_from_model: Linear layer '{i}' is followed by "
                                 f"{type(nxt).__name__ if nxt is not None else 'nothing'}; the "
                                 "delta rule here needs a Sigmoid after every Linear")
             ws.append(np.array(m.weight.data, dtype=np.float64))
             bs.append(None if m.bias is None else np.array(m.bias.data, dtype=np.float64))
-            lnames.append(names[i])
         elif not isinstance(m, Sigmoid):
-            raise TypeError(f"network_from_model: module {names[i]!r} is a "
+            raise TypeError(f"network_from_model: module '{i}' is a "
                             f"{type(m).__name__}; only Linear and Sigmoid are supported")
     if not ws:
         raise TypeError("network_from_model: the model has no Linear layer")
-    return ws, bs, lnames
+    return ws, bs, _layer_names(len(ws))
 
 
 def neuron_names(sizes: Sequence[int]) -> list[list[str]]:
@@ -278,7 +285,8 @@ class Comparison:
     """Delta-rule GRAD against ``−∂ sse_half / ∂w`` from autodiff, per layer.
 
     ``layers``: ``[(name, max |diff| over the weights, max |diff| over the bias or
-    None)]``; ``max_diff``: the largest of them all.
+    None)]``, named "layer1", "layer2", ... from the input side whatever the form of
+    the network (see :func:`network_from_model`); ``max_diff``: the largest of them all.
     """
 
     layers: list[tuple[str, float, float | None]]
@@ -316,8 +324,7 @@ def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Comparison:
     else:
         lins = [m for m in model if isinstance(m, Linear)]
         params = model.parameters()
-        saved = [p.grad for p in params]
-        saved = [s if type(s) is float else s.copy() for s in saved]
+        saved = [p._grad for p in params]  # None (unset) stays unset
         for p in params:
             p.grad = None
         try:
@@ -340,7 +347,7 @@ def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Comparison:
 def _neuron_grads(net: NeuronNet, x: Any, ideal: Array) -> list[tuple[Array, Array | None]]:
     """∂ sse_half/∂w of every synapse of a NeuronNet, summed over the samples of x."""
     params = net.parameters()
-    saved = [p.grad for p in params]
+    saved = [p._grad for p in params]  # None (unset) stays unset
     xs = np.asarray(x, dtype=np.float64).reshape(-1, net.sizes[0])
     ts = ideal.reshape(len(xs), net.sizes[-1])
     try:

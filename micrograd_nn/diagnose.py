@@ -7,13 +7,14 @@ what was seen (with numbers) and concrete advice. Kinds:
 ================== =================================================================
 kind               seen when
 ================== =================================================================
-converged          the error reached ``tol`` (or the target), or fell ≥ 50% and flattened
+converged          the error reached ``tol`` (or the target), or fell ≥ 90% and flattened
 converging         the error is still falling at the end
 diverging          the error grew (≥ 1.2× the start), keeps rising, or became NaN/inf
 oscillating        the error jumps up and down (it rises by ≥ 30% of what it falls,
                    moving ≥ 10% of its level over the last third of the epochs)
 stalled            the error is frozen (moves < 1% of its level over the last third of
-                   the epochs) without having fallen by half
+                   the epochs) above ``tol``: from the start, or on a plateau after a fall
+                   of less than 90% (a local minimum, e.g. XOR stuck at 0.125)
 overfitting        the validation error rises while the training error falls
 vanishing_gradients  a layer's gradient is ~0, or ≤ 1e-3 × the largest layer's
 exploding_gradients  a layer's gradient exceeds ``explode`` or becomes NaN/inf
@@ -146,6 +147,18 @@ def _finding(kind: str, message: str, layer: str | None = None, **evidence: Any)
     return Finding(kind, message, list(ADVICE[kind]), layer, evidence)
 
 
+def _epochs(k: int) -> str:
+    return f"{k} epoch" if k == 1 else f"{k} epochs"
+
+
+#: Advice put first when the error fell and then froze above the tolerance.
+PLATEAU_ADVICE = [
+    "a local minimum traps plain gradient descent: add momentum (the article's α, e.g. "
+    "0.3-0.9) to carry the weights over the hill, or start again from another seed",
+    "give the network more ways down: more hidden neurons, or bias neurons if it has none",
+]
+
+
 def _curve(loss: list[float], params: dict[str, Any], stop: str, tol: float,
            initial: float | None) -> Finding:
     """The convergence finding for one loss curve (``initial``: the error before
@@ -158,59 +171,72 @@ def _curve(loss: list[float], params: dict[str, Any], stop: str, tol: float,
         return _finding("diverging", f"the error became {L[bad[0]]} at epoch {bad[0] + first} "
                         f"(it was {L[0]:.4g} at epoch {first})", epoch=int(bad[0]) + first)
     start, last, lo = L[0], L[-1], L.min()
-    w = max(3, min(n // 3, 50))
+    w = min(n, max(3, min(n // 3, 50)))
     tail = L[-w:]
+    span = _epochs(w - 1)  # the tail's epoch-to-epoch changes
     d = np.diff(tail)
     ups, downs = float(d[d > 0].sum()), float(-d[d < 0].sum())
     level = max(float(np.mean(np.abs(tail))), 1e-300)
     fell = (start - lo) / start if start > 0 else 0.0
     reached = stop == "target_error" or last <= tol
-    if n >= 2 and last > 1.2 * start and last >= 1.5 * lo:
+    ran = _epochs(len(loss))
+    if last > 1.2 * start and last >= 1.5 * lo:
         return _finding("diverging", f"the error grew from {start:.4g} (epoch {first}) to "
                         f"{last:.4g} (epoch {len(loss)}); its lowest was {lo:.4g}",
                         start=start, last=last, lowest=lo)
     if n >= 4 and not reached and ups > 0.01 * level and downs <= 0.3 * ups:
-        return _finding("diverging", f"the error has been rising for the last {w} epochs, "
+        return _finding("diverging", f"the error has been rising for the last {span}, "
                         f"from {tail[0]:.4g} to {last:.4g} (its lowest was {lo:.4g})",
                         start=start, last=last, lowest=lo)
     if n >= 4 and not reached and ups >= 0.3 * downs and (ups + downs) > 0.1 * level:
-        return _finding("oscillating", f"over the last {w} epochs the error rose by "
+        return _finding("oscillating", f"over the last {span} the error rose by "
                         f"{ups:.4g} in total and fell by {downs:.4g}, jumping around "
                         f"{np.mean(tail):.4g} (from {tail.min():.4g} to {tail.max():.4g})",
                         ups=ups, downs=downs, window=w)
     if reached:
         why = "reached the target" if stop == "target_error" else f"is at or below {tol:g}"
         return _finding("converged", f"the error fell from {start:.4g} to {last:.4g} in "
-                        f"{len(loss)} epochs and {why}", start=start, last=last)
+                        f"{ran} and {why}", start=start, last=last)
     flat = (ups + downs) <= 0.01 * level
-    if flat and fell >= 0.5:
+    if flat and fell >= 0.9:
         return _finding("converged", f"the error fell from {start:.4g} to {last:.4g} and "
-                        f"has been flat for the last {w} epochs (a minimum; tol={tol:g} "
+                        f"has been flat for the last {span} (a minimum; tol={tol:g} "
                         "not reached)", start=start, last=last)
-    if flat or n < 2 or downs <= ups:
+    if flat and fell >= 0.1:  # fell, then froze well above where it started to flatten
+        f = _finding("stalled", f"the error fell {100 * fell:.0f}% from {start:.4g} to "
+                     f"{last:.4g}, then froze on a plateau for the last {span} (it moved by "
+                     f"{ups + downs:.3g}): a local minimum or a saddle, unless the data "
+                     f"allow no lower error; tol={tol:g} not reached", last=last, fell=fell)
+        f.advice[:0] = PLATEAU_ADVICE
+        return f
+    if flat or downs <= ups:
         lr = params.get("lr")
         note = " with lr=0" if lr == 0 and params.get("optimizer") in (None, "SGD") else ""
         return _finding("stalled", f"the error is frozen at {last:.4g}{note}: over the last "
-                        f"{w} epochs it moved by {ups + downs:.3g} in total and it fell "
+                        f"{span} it moved by {ups + downs:.3g} in total and it fell "
                         f"{100 * fell:.1f}% overall", last=last, fell=fell)
     return _finding("converging", f"the error fell from {start:.4g} to {last:.4g} in "
-                    f"{len(loss)} epochs and is still falling ({downs - ups:.3g} over the "
-                    f"last {w})",
+                    f"{ran} and is still falling ({downs - ups:.3g} over the last {span})",
                     start=start, last=last)
 
 
-def _overfitting(loss: list[float], val: list[float]) -> Finding | None:
+def _overfitting(loss: list[float], val: list[float], caught: bool) -> Finding | None:
+    """``caught``: early stopping ended the run and restored the best weights."""
     V = np.asarray(val, dtype=np.float64)
     if len(V) < 5 or not np.all(np.isfinite(V)):
         return None
     b = int(np.argmin(V))
     since = len(V) - 1 - b
     if since >= 3 and V[-1] > 1.1 * V[b] and loss[-1] < loss[b]:
-        return _finding("overfitting", f"the validation error rose from {V[b]:.4g} (epoch "
-                        f"{b + 1}, its lowest) to {V[-1]:.4g} (epoch {len(V)}) while the "
-                        f"training error fell from {loss[b]:.4g} to {loss[-1]:.4g}; the best "
-                        f"stopping point was epoch {b + 1}", best_epoch=b + 1,
-                        val_best=float(V[b]), val_last=float(V[-1]))
+        end = (f"early stopping caught it and restored epoch {b + 1}'s weights" if caught
+               else f"the best stopping point was epoch {b + 1}")
+        f = _finding("overfitting", f"the validation error rose from {V[b]:.4g} (epoch "
+                     f"{b + 1}, its lowest) to {V[-1]:.4g} (epoch {len(V)}) while the "
+                     f"training error fell from {loss[b]:.4g} to {loss[-1]:.4g}; {end}",
+                     best_epoch=b + 1, val_best=float(V[b]), val_last=float(V[-1]))
+        if caught:  # it stopped earlier already: the rest of the advice still holds
+            f.advice = [a for a in f.advice if not a.startswith("stop earlier")]
+        return f
     return None
 
 
@@ -331,6 +357,10 @@ def diagnose(history: Any, model: Any = None, X: Any = None, tol: float = 1e-2,
         raise ValueError("diagnose: the history has no epochs; train for at least one")
     if (model is None) != (X is None):
         raise ValueError("diagnose: give both model and X (to inspect activations) or neither")
+    if len(loss) + (initial is not None) < 2:
+        raise ValueError("diagnose: a trend needs at least two errors: a History of one "
+                         "epoch or more (it keeps the error before training) or a list of "
+                         "two or more values")
     if stop == "early_stopping":  # the curve's tail is past the best point by design
         best = int(getattr(history, "best_epoch", 0) or 0)
         kept = "; the best epoch's weights were restored" if getattr(
@@ -340,7 +370,8 @@ def diagnose(history: Any, model: Any = None, X: Any = None, tol: float = 1e-2,
                              f"{best}{kept}", best_epoch=best)]
     else:
         findings = [_curve(loss, params, stop, tol, initial)]
-    over = _overfitting(loss, val)
+    caught = stop == "early_stopping" and bool(getattr(history, "restored", False))
+    over = _overfitting(loss, val, caught)
     if over is not None:
         findings.append(over)
     converged = findings[0].kind == "converged" and math.isfinite(loss[-1])

@@ -78,8 +78,10 @@ def init_linear(scheme: str, rng: np.random.Generator, nin: int, nout: int, bias
                 dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray | None]:
     """``(weight (nin, nout), bias (nout,) or None)`` for one of :data:`SCHEMES`.
 
-    The weight is drawn first, then the bias, so a seed gives the same weights with
-    and without a bias.
+    The weight is drawn first, then the bias, so a seed gives a layer the same weight
+    with and without a bias. (An MLP draws its layers from one Generator in turn, so
+    with "uniform", whose biases are random, the later layers' weights differ between
+    ``bias=True`` and ``bias=False``; Xavier and He biases are zeros and draw nothing.)
     """
     if scheme == "uniform":
         w = uniform(rng, (nin, nout), dtype=dtype)

@@ -229,6 +229,12 @@ class NeuronNet(Module):
                 dst.output = out
         return [n.output for n in self.layers[-1]]
 
+    @property
+    def activations(self) -> list[str]:
+        """The activation name of each layer of neurons after the input, as
+        ``MLP.activations`` lists it."""
+        return [self.activation] * (len(self.sizes) - 2) + [self.output_activation]
+
     def synapse(self, name: str) -> Synapse:
         """The synapse labelled ``name`` (e.g. "w5")."""
         for s in self.synapses:

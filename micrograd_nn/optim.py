@@ -14,8 +14,9 @@ Typical loop::
         loss.backward()
         opt.step()
 
-L1/L2 regularisation penalties are in :mod:`micrograd_nn.losses`; ``weight_decay``
-here adds ``wd·w`` to the gradient (L2 regularisation with ``λ/2·Σw²`` = ``wd``).
+L1/L2 regularisation penalties are in :mod:`micrograd_nn.losses`; ``weight_decay=λ``
+here adds ``λ·w`` to the gradient, the same as adding ``λ/2·Σw²`` (``λ/2 ·
+l2_penalty``) to the loss.
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ File layout: ``save(model, "runs/xor")`` writes two sibling files,
   in numpy's ``.npz`` format (a zip of ``.npy`` files, as ``np.savez`` writes),
   read back with ``allow_pickle=False``. Scalar parameters are 0-d arrays.
 
-A path ending in ".json" or ".npz" names the same pair. Each file is written to a
-temporary name and renamed, so an interrupted save leaves the old pair intact.
+A path ending in ".json" or ".npz" names the same pair; missing folders are created.
+Each file is written to a temporary name and renamed, so an interrupted save never
+leaves a half-written file: at worst the new ``.npz`` beside the old ``.json``, which
+``load`` refuses (the checksum differs) instead of loading the wrong weights.
 ``load(path)`` rebuilds the model from the config (``MLP``, ``Sequential``,
 ``Linear``, activations, ``NeuronNet``) and checks names, shapes, dtypes and the
 checksum; any problem raises ValueError naming the file and what is wrong.
@@ -72,6 +74,7 @@ def save(model: nn.Module, path: str | os.PathLike) -> tuple[Path, Path]:
         json.dumps(config)
     except (TypeError, ValueError) as e:
         raise TypeError(f"save: {type(model).__name__}.config() is not JSON-able: {e}") from None
+    npath.parent.mkdir(parents=True, exist_ok=True)
     ntmp, jtmp = npath.with_name(npath.name + ".tmp"), jpath.with_name(jpath.name + ".tmp")
     _write_npz(ntmp, arrays)
     meta["weights_sha256"] = _sha256(ntmp)

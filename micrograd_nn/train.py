@@ -40,6 +40,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from . import data as _data
 from . import losses as _losses
 from . import optim as _optim
 from .engine import Value, no_grad
@@ -88,8 +89,10 @@ class History:
     modes compare). ``val_loss``: the
     same on the validation data (empty without any). ``initial_loss`` /
     ``initial_val_loss``: the same before the first update. ``grad_norms``: layer name (the
-    parameter names' prefix, e.g. "0" for "0.weight"/"0.bias") -> per epoch, the mean
-    over the epoch's updates of that layer's gradient 2-norm. ``epochs``: epochs run.
+    parameter names' prefix, e.g. "0" for "0.weight"/"0.bias"; for a NeuronNet
+    "layer1", "layer2", ...: the synapses feeding each layer of neurons) -> per epoch,
+    the mean over the epoch's updates of that layer's gradient 2-norm. ``epochs``:
+    epochs run.
     ``stop_reason``: "epochs", "target_error", "early_stopping", "callback" or
     "non_finite" (the loss became NaN or inf). ``best_epoch``: the epoch (from 1) with
     the lowest monitored loss; ``restored``: whether its weights were put back.
@@ -123,16 +126,31 @@ class History:
 # ---------------------------------------------------------------- helpers
 
 
-def _as_array(a: Any, who: str) -> Array:
+def _as_array(a: Any, who: str, dtype: Any = np.float64) -> Array:
     if isinstance(a, Value):
         a = a.data
     try:
-        arr = np.asarray(a, dtype=np.float64)
+        arr = np.asarray(a, dtype=dtype)
     except (TypeError, ValueError):
         raise TypeError(f"fit: {who} must be numbers (an array or nested lists), got "
                         f"{type(a).__name__}") from None
     if arr.ndim == 0:
         raise ValueError(f"fit: {who} must have a sample axis, got a single number")
+    if len(arr) == 0:
+        raise ValueError(f"fit: {who} has no samples")
+    return arr
+
+
+def _inputs(model: Any, X: Any, who: str = "X") -> Array:
+    """X as an array of shape (n_samples, ...) in the model's float dtype (float32
+    models compute in float32; anything else in float64)."""
+    params = model.parameters() if hasattr(model, "parameters") else []
+    kinds = {p.data.dtype for p in params if type(p.data) is not float}
+    dtype = kinds.pop() if len(kinds) == 1 else np.float64
+    arr = _as_array(X, who, dtype)
+    if arr.ndim == 1:
+        raise ValueError(f"fit: {who} has shape {arr.shape}; it needs shape (n_samples, "
+                         f"n_features): for one feature use {who}.reshape(-1, 1)")
     return arr
 
 
@@ -145,17 +163,19 @@ def _resolve_loss(loss: str | Callable) -> Callable:
                      "function f(pred, target) -> scalar Value")
 
 
-def _resolve_optimizer(optimizer: Any, params: list[Value], lr: float,
+def _resolve_optimizer(optimizer: Any, params: list[Value], lr: float | None,
                        momentum: float) -> Any:
     if optimizer is None:
-        return _optim.SGD(params, lr=lr, momentum=momentum)
+        optimizer = "sgd"
     if isinstance(optimizer, str):
         key = optimizer.lower()
         if key not in _OPTIMIZERS:
             raise ValueError(f"fit: unknown optimizer {optimizer!r}; use one of "
                              f"{', '.join(_OPTIMIZERS)} or an Optimizer instance")
         cls = getattr(_optim, _OPTIMIZERS[key])
-        return cls(params, lr=lr, momentum=momentum) if key == "sgd" else cls(params, lr=lr)
+        if key == "sgd":
+            return cls(params, lr=0.5 if lr is None else lr, momentum=momentum)
+        return cls(params) if lr is None else cls(params, lr=lr)  # their own default lr
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
         raise TypeError(f"fit: optimizer must be None, a name ('sgd', 'adam', 'rprop') or "
                         f"an object with step() and zero_grad(), got {type(optimizer).__name__}")
@@ -163,7 +183,11 @@ def _resolve_optimizer(optimizer: Any, params: list[Value], lr: float,
 
 
 def _layer_groups(model: Any) -> list[tuple[str, list[Value]]]:
-    """Parameters grouped by layer: the prefix of their dotted names."""
+    """Parameters grouped by layer: the prefix of their dotted names ("0" for
+    "0.weight"); a NeuronNet's synapses by the neuron layer they feed ("layer1", ...)."""
+    if isinstance(model, NeuronNet):
+        return [(f"layer{li}", [s.weight for s in model.synapses if s.target.layer == li])
+                for li in range(1, len(model.sizes))]
     named = (model.named_parameters() if hasattr(model, "named_parameters")
              else [(f"param{i}", p) for i, p in enumerate(model.parameters())])
     groups: dict[str, list[Value]] = {}
@@ -199,19 +223,20 @@ def _check_count(name: str, v: Any, allow_none: bool = False) -> int | None:
 
 
 def _batch_loss(model: Any, loss_fn: Callable, Xb: Array, yb: Array) -> Value:
-    """The loss of one batch. A NeuronNet (one sample per call) averages per-sample
-    losses, which equals the batch loss of a mean-reduced loss."""
+    """The loss of one batch. A NeuronNet (one sample per call) adds up the samples'
+    losses and, unless the loss is a sum already (``sse_half``), averages them: the
+    batch loss of the tensor form either way."""
     if isinstance(model, NeuronNet):
         total = loss_fn(model(list(Xb[0])), yb[0])
         for xi, yi in zip(Xb[1:], yb[1:], strict=True):
             total = total + loss_fn(model(list(xi)), yi)
-        return total / len(Xb) if len(Xb) > 1 else total
+        return total / len(Xb) if len(Xb) > 1 and loss_fn is not _losses.sse_half else total
     return loss_fn(model(Xb), yb)
 
 
 def predict(model: Any, X: Any) -> Array:
     """``model(X)`` without recording a graph, as an array; X: shape (n, n_features)."""
-    X = _as_array(X, "X")
+    X = _inputs(model, X)
     with no_grad():
         if isinstance(model, NeuronNet):
             return np.array([[o.data for o in model(list(x))] for x in X], dtype=np.float64)
@@ -222,7 +247,8 @@ def predict(model: Any, X: Any) -> Array:
 def evaluate(model: Any, X: Any, y: Any, loss: str | Callable = "mse") -> float:
     """The loss of ``model`` on all of ``(X, y)`` (no graph recorded), as a float."""
     fn = _resolve_loss(loss)
-    X, y = _as_array(X, "X"), _as_array(y, "y")
+    X = _inputs(model, X)
+    y = _as_array(y, "y", X.dtype)
     if y.ndim == 1 and fn is not _losses.softmax_cross_entropy \
             and predict(model, X[:1]).shape[-1] == 1:
         y = y.reshape(-1, 1)
@@ -263,8 +289,8 @@ class _Progress:
 
 
 def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any = None,
-        lr: float = 0.5, momentum: float = 0.0, epochs: int = 100, batch_size: int | None = 1,
-        shuffle: bool = True, seed: int | None = None,
+        lr: float | None = None, momentum: float = 0.0, epochs: int = 100,
+        batch_size: int | None = 1, shuffle: bool = True, seed: int | None = None,
         validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
         early_stopping: bool | int = False, min_delta: float = 0.0,
         restore_best_weights: bool = True, target_error: float | None = None,
@@ -275,23 +301,28 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
       (fed one sample at a time). A 1-D ``y`` becomes a column for one-output models.
     - ``loss``: a name in :data:`LOSSES` or ``f(pred, target) -> scalar Value``.
     - ``optimizer``: None (``SGD(lr, momentum)``, the article's rule), "sgd", "adam",
-      "rprop", or an optimizer over ``model.parameters()``.
+      "rprop", or an optimizer over ``model.parameters()`` (its own lr is used).
+    - ``lr``: the learning rate; None takes 0.5 for SGD (the article's 0.3-0.7 range)
+      and the optimizer's own default for "adam" (1e-3) and "rprop" (0.01).
     - ``batch_size``: 1 stochastic, None batch, k mini-batch (module docstring).
     - ``reduction``: "mean" (a batch's loss is the mean of its samples' losses) or
       "sum" (their sum: the article's summed Δw). A custom loss is taken to be a mean
       over the samples ("sum" multiplies it by the batch size); ``sse_half`` is a sum
       already ("mean" divides it by the batch size).
     - ``validation_data=(X_val, y_val)``, or ``validation_split``: a seeded random
-      fraction of X, y held out.
+      fraction of X, y held out (rounded, at least one sample), by
+      :func:`~micrograd_nn.data.split`.
     - ``early_stopping``: False, True (patience 10) or a patience in epochs: stop when
       the monitored loss (``val_loss`` with validation data, else ``loss``) has not
       fallen by more than ``min_delta`` for that many epochs; with
-      ``restore_best_weights`` the best epoch's weights are put back at the end.
+      ``restore_best_weights`` the weights of the epoch with the lowest monitored loss
+      are put back at the end.
     - ``target_error``: stop once the training loss is at or below it.
     - ``callbacks``: :class:`Callback` objects or callables ``f(epoch, logs)``.
     - ``verbose``: 0 silent, 1 a progress bar on stderr if it is a TTY, 2 one line per
       epoch on stderr.
 
+    X (and y) are cast to the model's dtype: a float32 model trains in float32.
     Returns a :class:`History`. Training stops early, whatever the settings, when the
     loss becomes NaN or inf (``stop_reason="non_finite"``).
     """
@@ -299,7 +330,8 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
     if not params:
         raise TypeError(f"fit: model must be a Module with parameters(), got "
                         f"{type(model).__name__}")
-    X, y = _as_array(X, "X"), _as_array(y, "y")
+    X = _inputs(model, X)
+    y = _as_array(y, "y", X.dtype)
     if len(X) != len(y):
         raise ValueError(f"fit: X has {len(X)} samples but y has {len(y)}; give one target "
                          "row per sample")
@@ -329,8 +361,6 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
     loss_fn = _resolve_loss(loss)
     # Built-in losses average over samples, except sse_half which adds them up.
     summed = loss_fn is _losses.sse_half
-    scale_sum, scale_mean = (lambda k: 1.0, lambda k: 1.0 / k) if summed else \
-        (lambda k: float(k), lambda k: 1.0)
     opt = _resolve_optimizer(optimizer, params, lr, momentum)
     rng = np.random.default_rng(seed)
 
@@ -340,16 +370,16 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
             y = y.reshape(-1, 1)
     Xv = yv = None
     if validation_split:
-        k = int(round(len(X) * validation_split))
-        if not 1 <= k < len(X):
-            raise ValueError(f"fit: validation_split={validation_split} of {len(X)} samples "
-                             f"holds out {k}; need at least 1 and fewer than all")
-        perm = rng.permutation(len(X))
-        X, y, Xv, yv = X[perm[k:]], y[perm[k:]], X[perm[:k]], y[perm[:k]]
+        try:
+            X, y, Xv, yv = _data.split(X, y, validation_split, seed=rng)
+        except ValueError as e:
+            raise ValueError(f"fit: validation_split={validation_split} of {len(X)} "
+                             f"samples: {e}") from None
     elif validation_data is not None:
         if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
             raise TypeError("fit: validation_data must be a pair (X_val, y_val)")
-        Xv, yv = _as_array(validation_data[0], "X_val"), _as_array(validation_data[1], "y_val")
+        Xv = _inputs(model, validation_data[0], "X_val")
+        yv = _as_array(validation_data[1], "y_val", X.dtype)
         if yv.ndim == 1 and y.ndim == 2 and y.shape[1] == 1:
             yv = yv.reshape(-1, 1)
         if len(Xv) != len(yv):
@@ -360,7 +390,8 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
     hist = History(grad_norms={name: [] for name, _ in groups},
                    monitor="val_loss" if Xv is not None else "loss",
                    params={"loss": loss if isinstance(loss, str) else getattr(
-                       loss, "__name__", "custom"), "lr": lr, "momentum": momentum,
+                       loss, "__name__", "custom"), "lr": getattr(opt, "lr", lr),
+                       "momentum": getattr(opt, "momentum", momentum),
                        "epochs": epochs, "batch_size": batch_size, "seed": seed,
                        "optimizer": type(opt).__name__, "reduction": reduction,
                        "n_samples": n})
@@ -371,7 +402,7 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
     if Xv is not None:
         hist.initial_val_loss = evaluate(model, Xv, yv, loss_fn)
     bar = _Progress(epochs, verbose)
-    best, best_snap, wait = math.inf, None, 0
+    best, ref, best_snap, wait = math.inf, math.inf, None, 0
     t0 = time.perf_counter()
     for epoch in range(1, epochs + 1):
         order = rng.permutation(n) if shuffle else np.arange(n)
@@ -381,9 +412,11 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
             idx = order[start:start + bs]
             opt.zero_grad()
             batch_loss = _batch_loss(model, loss_fn, X[idx], y[idx])
-            if scale_sum != scale_mean:  # reduce over the batch's samples as asked
-                batch_loss = batch_loss * (scale_sum if reduction == "sum" else scale_mean)(
-                    len(idx))
+            k = len(idx)  # reduce over the batch's samples as asked
+            scale = (1.0 if reduction == "sum" else 1.0 / k) if summed else \
+                (float(k) if reduction == "sum" else 1.0)
+            if scale != 1.0:
+                batch_loss = batch_loss * scale
             batch_loss.backward()
             for j, (_, ps) in enumerate(groups):
                 sums[j] += math.sqrt(sum(_sq_norm(p) for p in ps))
@@ -400,10 +433,12 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
         hist.epochs = epoch
         bar.update(epoch, train_loss, val_loss)
         watched = train_loss if val_loss is None else val_loss
-        if watched < best - min_delta:
-            best, wait, hist.best_epoch = watched, 0, epoch
+        if watched < best:  # the lowest so far: the weights to restore
+            best, hist.best_epoch = watched, epoch
             if patience and restore_best_weights:
                 best_snap = _snapshot(params)
+        if watched < ref - min_delta:  # improved by more than min_delta: patience restarts
+            ref, wait = watched, 0
         else:
             wait += 1
         logs = {"epoch": epoch, "loss": train_loss, "val_loss": val_loss,

@@ -199,3 +199,50 @@ def test_load_csv_rejects_bad_requests(tmp_path, text, kwargs, match):
 def test_load_csv_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         data.load_csv(tmp_path / "absent.csv")
+
+
+# ---------------------------------------------------------------- review: CSV edge cases
+
+
+def test_load_csv_line_numbers_count_lines_not_records(tmp_path):
+    # a quoted header cell spans two lines: the bad cell is on line 4
+    p = _write(tmp_path, '"width\ncm",label\n1,2\n3,x\n')
+    with pytest.raises(ValueError, match=r"line 4, column 2: 'x'"):
+        data.load_csv(p)
+
+
+def test_load_csv_reads_a_utf8_bom(tmp_path):
+    p = tmp_path / "bom.csv"
+    p.write_bytes("\ufeffa,b\n1,2\n3,4\n".encode())
+    X, y = data.load_csv(p, target_columns="a")
+    assert X.tolist() == [[2], [4]] and y.tolist() == [[1], [3]]
+    p.write_bytes("\ufeff1,2\n3,4\n".encode())  # no header: the first row is data
+    assert data.load_csv(p)[0].tolist() == [[1], [3]]
+
+
+def test_load_csv_quoted_cells_with_spaces(tmp_path):
+    p = _write(tmp_path, '"a", "b", "c"\n"1", "2", "3"\n4, 5, 6\n')
+    X, y = data.load_csv(p)
+    assert X.tolist() == [[1, 2], [4, 5]] and y.tolist() == [[3], [6]]
+
+
+def test_load_csv_first_row_mixing_numbers_and_text_is_an_error(tmp_path):
+    # not a header (it has numbers) and not data: a bad row, named, not silently dropped
+    p = _write(tmp_path, "1,x,3\n4,5,6\n")
+    with pytest.raises(ValueError, match=r"line 1, column 2: 'x' is not a number.*header=True"):
+        data.load_csv(p)
+    X, _ = data.load_csv(p, header=True)  # the caller says it is a header
+    assert X.tolist() == [[4, 5]]
+
+
+def test_load_csv_without_comment_lines(tmp_path):
+    p = _write(tmp_path, "1,2\n3,4\n")
+    for comment in (None, ""):
+        assert data.load_csv(p, comment=comment)[0].tolist() == [[1], [3]]
+
+
+def test_load_csv_non_utf8_file_is_a_clear_error(tmp_path):
+    p = tmp_path / "latin.csv"
+    p.write_bytes("caf\xe9,b\n1,2\n".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin\.csv is not UTF-8 text"):
+        data.load_csv(p)

@@ -100,7 +100,7 @@ def test_delta_rule_equals_autodiff_through_an_mlp_and_a_batch(rng):
         before = [p.grad.copy() for p in net.parameters()]
         cmp = compare_with_autodiff(net, xb, tb)
         assert cmp.max_diff < 1e-10, str(cmp)
-        assert [n for n, _, _ in cmp.layers] == ["0", "2", "4"]
+        assert [n for n, _, _ in cmp.layers] == ["layer1", "layer2", "layer3"]
         for p, g in zip(net.parameters(), before, strict=True):  # grads restored
             np.testing.assert_array_equal(p.grad, g)
 
@@ -200,3 +200,20 @@ def test_sigmoid_is_stable_at_the_tails():
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         s = sigmoid(np.array([-1000.0, 0.0, 1000.0]))
     np.testing.assert_array_equal(s, [0.0, 0.5, 1.0])
+
+
+def test_layer_names_are_the_same_for_every_form_of_a_network():
+    mlp = MLP(2, [3, 2], 1, seed=0)
+    pair = network_from_model(mlp)[:2]
+    names = [[n for n, _, _ in compare_with_autodiff(m, [0.5, -1.0], [1.0]).layers]
+             for m in (mlp, NeuronNet.from_mlp(mlp), pair)]
+    assert names == [["layer1", "layer2", "layer3"]] * 3
+    assert network_from_model(mlp)[2] == ["layer1", "layer2", "layer3"]
+
+
+@pytest.mark.parametrize("make", [lambda: MLP(2, [3], 1, seed=0),
+                                  lambda: NeuronNet(2, [3], 1, seed=0)])
+def test_comparison_leaves_unset_gradients_unset(make):
+    net = make()
+    compare_with_autodiff(net, [0.5, -1.0], [1.0])
+    assert all(p._grad is None for p in net.parameters())  # an optimizer would skip them

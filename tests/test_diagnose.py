@@ -139,6 +139,11 @@ def test_early_stopping_run_is_not_told_to_train_longer():
     assert f"last improved at epoch {h.best_epoch}" in d.findings[0].message
     assert "restored" in d.findings[0].message
     assert "converging" not in d
+    # the overfitting it caught is still reported, without telling it to stop earlier
+    over = d.get("overfitting")
+    assert len(over) == 1 and "early stopping caught it" in over[0].message, str(d)
+    assert not any("stop earlier" in a for a in over[0].advice)
+    assert "regularise" in over[0].advice[0]
 
 
 def test_no_overfitting_when_validation_keeps_falling():
@@ -239,4 +244,36 @@ def test_diagnose_rejects_bad_input():
     with pytest.raises(ValueError, match="both model and X"):
         diagnose([0.1], model=MLP(2, [2], 1))
     with pytest.raises(ValueError, match=r"shape \(n_samples, n_features\)"):
-        diagnose([0.1], model=MLP(2, [2], 1), X=np.ones(2))
+        diagnose([0.2, 0.1], model=MLP(2, [2], 1), X=np.ones(2))
+
+
+# ---------------------------------------------------------------- review: plateaus and short runs
+
+
+def test_xor_stuck_at_a_high_plateau_is_stalled_not_converged():
+    # 2-2-1 XOR from this seed falls from 0.26 to ~0.127 and freezes there: half the
+    # error is gone, but that is a plateau (a local minimum), not a solution
+    net = MLP(2, [2], 1, seed=0, init="uniform")
+    h = fit(net, X, Y, lr=0.5, epochs=1500, batch_size=None, reduction="sum", seed=0,
+            verbose=0)
+    assert 0.1 < h.loss[-1] < 0.15 and h.loss[-1] < 0.5 * h.initial_loss
+    d = diagnose(h)
+    assert d.kinds[0] == "stalled", str(d)
+    msg = d.findings[0].message
+    assert "plateau" in msg and "local minimum" in msg
+    assert any("momentum" in a for a in d.findings[0].advice)
+
+
+def test_one_epoch_history_is_judged_from_its_two_points():
+    h = fit(MLP(2, [3], 1, seed=0), X, Y, lr=0.5, epochs=1, verbose=0)
+    d = diagnose(h)
+    assert d.kinds == ["converging"], str(d)
+    assert "in 1 epoch and" in d.findings[0].message
+    assert "over the last 1 epoch)" in d.findings[0].message
+
+
+def test_a_single_error_value_cannot_be_diagnosed():
+    with pytest.raises(ValueError, match="at least two"):
+        diagnose([0.3])
+    with pytest.raises(ValueError, match="at least two"):
+        diagnose(History(loss=[0.3]))

@@ -180,3 +180,21 @@ def test_gradcheck_model_catches_a_wrong_rule(monkeypatch):
     bad = ops.OPS["sigmoid"]._replace(vjps=(lambda g, ans, x: g * ans,))
     monkeypatch.setattr("micrograd_nn.engine._SIGMOID", bad)
     assert not gradcheck_model(net, np.ones((2, 2)), np.zeros((2, 1))).ok
+
+
+def test_gradcheck_model_checks_the_neuron_form():
+    from micrograd_nn.gradcheck import gradcheck_model
+    from micrograd_nn.neurons import NeuronNet
+
+    net = NeuronNet(2, [3], 2, bias=True, seed=0)
+    X = np.random.default_rng(0).standard_normal((4, 2))
+    y = np.random.default_rng(1).uniform(size=(4, 2))
+    before = [p.data for p in net.parameters()]
+    report = gradcheck_model(net, X, y, loss="sse_half")
+    assert report.ok, str(report)
+    assert report.checked == len(net.synapses) == 2 * 3 + 3 + 3 * 2 + 2
+    assert [p.data for p in net.parameters()] == before
+    assert all(s.weight is p for s, p in zip(net.synapses, net.parameters(), strict=True))
+    # the same loss as the tensor form's
+    mlp_report = gradcheck_model(net.to_mlp(), X, y, loss="sse_half")
+    assert mlp_report.ok and mlp_report.checked == report.checked

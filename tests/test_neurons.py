@@ -151,8 +151,10 @@ def test_sgd_neuron_and_tensor_forms_train_identically(online):
 ])
 def test_optimizers_neuron_and_tensor_forms_with_bias(make_opt):
     net = NeuronNet(2, [3], 1, activation="tanh", bias=[True, True], seed=3)
+    start = net.weight_arrays()
     net, mlp = _train_both(net, make_opt, steps=20, online=False)
     _assert_same_weights(net, mlp)
+    assert not np.allclose(net.weight_arrays()[1][0], start[1][0])  # it trained
 
 
 def test_neuronnet_seed_draws_like_mlp():
@@ -280,3 +282,10 @@ def test_config_roundtrip():
     assert [n for n, _ in net2.named_parameters()] == [n for n, _ in net.named_parameters()]
     with pytest.raises(ValueError, match="bad config"):
         NeuronNet.from_config({"type": "NeuronNet", "nin": 2})
+
+
+def test_activations_listed_like_the_mlp():
+    mlp = MLP(2, [3, 2], 1, activation="tanh", output_activation=None, seed=0)
+    assert NeuronNet.from_mlp(mlp).activations == mlp.activations == \
+        ["tanh", "tanh", "identity"]
+    assert NeuronNet.article_xor().activations == ["sigmoid", "sigmoid"]

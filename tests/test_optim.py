@@ -50,6 +50,7 @@ def _assert_same(ours, theirs, tol=1e-12):
     {"lr": 0.1, "momentum": 0.9},
     {"lr": 0.05, "momentum": 0.5, "nesterov": True},
     {"lr": 0.1, "weight_decay": 0.01},
+    {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.05},
     {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.02},
 ])
 def test_sgd_matches_torch(kw):

@@ -173,12 +173,14 @@ def test_corrupt_npz_without_checksum(tmp_path):
 
 
 def test_pickled_object_array_is_refused(tmp_path):
-    _, jpath, npath = _saved(tmp_path)
+    model, jpath, npath = _saved(tmp_path)
     meta = json.loads(jpath.read_text())
     del meta["weights_sha256"]
     jpath.write_text(json.dumps(meta))
-    np.savez(npath, **{"0.weight": np.array([{"evil": 1}], dtype=object)})
-    with pytest.raises(ValueError, match=r"net\.npz"):
+    sd = model.state_dict()
+    sd["0.weight"] = np.array([{"evil": 1}] * 12, dtype=object).reshape(3, 4)
+    np.savez(npath, **sd)  # right names and shapes: only the pickle refusal can stop it
+    with pytest.raises(ValueError, match=r"cannot read .*net\.npz.*allow_pickle=False"):
         load(tmp_path / "net")
 
 
@@ -240,3 +242,19 @@ def test_malformed_parameter_list(tmp_path):
     jpath.write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="malformed 'parameters' list"):
         load(tmp_path / "net")
+
+
+def test_save_creates_missing_folders(tmp_path):
+    model = MLP(3, [2], 1, seed=0)
+    jpath, npath = save(model, tmp_path / "runs" / "xor" / "net")
+    assert jpath.exists() and npath.exists()
+    np.testing.assert_array_equal(load(jpath)(X).data, model(X).data)
+
+
+def test_float32_model_loads_as_float32_and_into_a_float64_model(tmp_path):
+    model = MLP(3, [4], 2, seed=0, dtype=np.float32)
+    save(model, tmp_path / "m")
+    assert all(p.dtype == np.float32 for p in load(tmp_path / "m").parameters())
+    wide = load_into(MLP(3, [4], 2, seed=1), tmp_path / "m")  # cast to the model's dtype
+    assert all(p.dtype == np.float64 for p in wide.parameters())
+    np.testing.assert_allclose(wide(X).data, model(X.astype(np.float32)).data, rtol=1e-5)

@@ -326,3 +326,90 @@ def test_fit_rejects_bad_arguments(kwargs, exc, match):
 def test_fit_rejects_a_model_without_parameters():
     with pytest.raises(TypeError, match="model must be a Module"):
         fit(lambda x: x, X, Y)
+
+
+# ---------------------------------------------------------------- review: edge cases
+
+
+@pytest.mark.parametrize("loss", ["mse", "sse_half", "bce_with_logits"])
+@pytest.mark.parametrize("batch_size, reduction", [(1, "mean"), (2, "sum"), (None, "mean"),
+                                                   (None, "sum")])
+def test_neuron_form_trains_like_the_tensor_form_in_fit(loss, batch_size, reduction):
+    net = NeuronNet(2, [3], 1, seed=0)
+    mlp = net.to_mlp()
+    kw = dict(loss=loss, lr=0.5, momentum=0.3, epochs=3, batch_size=batch_size,
+              reduction=reduction, seed=1, verbose=0)
+    hn, hm = fit(net, X, Y, **kw), fit(mlp, X, Y, **kw)
+    for (w, b), lin in zip(net.weight_arrays(), mlp.linears, strict=True):
+        np.testing.assert_allclose(w, lin.weight.data, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(b, lin.bias.data, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(hn.loss, hm.loss, rtol=1e-12)
+    assert evaluate(net, X, Y, loss) == pytest.approx(evaluate(mlp, X, Y, loss), rel=1e-12)
+
+
+def test_neuron_form_history_has_one_gradient_norm_per_layer():
+    net = NeuronNet(2, [3, 2], 1, seed=0)
+    mlp = net.to_mlp()
+    h = fit(net, X, Y, lr=0.5, epochs=2, batch_size=None, verbose=0)
+    assert list(h.grad_norms) == ["layer1", "layer2", "layer3"]
+    hm = fit(mlp, X, Y, lr=0.5, epochs=2, batch_size=None, verbose=0)
+    for name, key in zip(h.grad_norms, hm.grad_norms, strict=True):
+        np.testing.assert_allclose(h.grad_norms[name], hm.grad_norms[key], rtol=1e-12)
+
+
+def test_early_stopping_with_min_delta_restores_the_lowest_epoch():
+    # the error falls by less than min_delta per epoch: patience runs out, yet the
+    # lowest error is at a later epoch than the last "significant" improvement
+    net = MLP(2, [4], 1, seed=0)
+    h = fit(net, X, Y, lr=0.5, momentum=0.9, epochs=60, early_stopping=5, min_delta=0.01,
+            seed=0, verbose=0)
+    assert h.stop_reason == "early_stopping" and h.restored
+    assert h.best_epoch == int(np.argmin(h.loss)) + 1
+    assert evaluate(net, X, Y) == pytest.approx(min(h.loss), rel=1e-12)
+
+
+@pytest.mark.parametrize("n, fraction, held_out", [(4, 0.1, 1), (4, 0.25, 1), (10, 0.3, 3)])
+def test_validation_split_holds_out_at_least_one_sample(n, fraction, held_out):
+    Xs, ys = sine(n)
+    net = MLP(1, [3], 1, output_activation=None, seed=0)
+    h = fit(net, Xs, ys, lr=0.05, epochs=2, validation_split=fraction, seed=0, verbose=0)
+    assert h.params["n_samples"] == n - held_out and len(h.val_loss) == 2
+
+
+def test_validation_split_too_large_for_the_data():
+    with pytest.raises(ValueError, match=r"validation_split=0.9 .*4 samples"):
+        fit(MLP(2, [3], 1, seed=0), X, Y, epochs=1, validation_split=0.9, verbose=0)
+
+
+def test_fit_rejects_empty_and_one_dimensional_inputs():
+    with pytest.raises(ValueError, match="X has no samples"):
+        fit(MLP(2, [3], 1, seed=0), X[:0], Y[:0], epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"X has shape \(4,\).*reshape\(-1, 1\)"):
+        fit(MLP(1, [3], 1, seed=0), np.arange(4.0), Y, epochs=1, verbose=0)
+
+
+def test_float32_model_trains_in_float32():
+    seen = []
+
+    def loss(pred, target):
+        seen.append((pred.dtype, np.asarray(target).dtype))
+        return ((pred - target) ** 2).mean()
+
+    net = MLP(2, [4], 1, seed=0, dtype=np.float32)
+    fit(net, X, Y, loss=loss, lr=0.5, epochs=2, verbose=0)
+    assert seen and all(d == (np.float32, np.float32) for d in seen)
+    assert all(p.data.dtype == np.float32 for p in net.parameters())
+
+
+def test_optimizer_names_use_their_own_default_learning_rate():
+    h = fit(MLP(2, [3], 1, seed=0), X, Y, optimizer="adam", epochs=1, verbose=0)
+    assert h.params["lr"] == 1e-3
+    h = fit(MLP(2, [3], 1, seed=0), X, Y, epochs=1, verbose=0)
+    assert h.params["lr"] == 0.5  # plain SGD: the article's range
+
+
+def test_history_records_the_given_optimizer_hyperparameters():
+    net = MLP(2, [3], 1, seed=0)
+    h = fit(net, X, Y, optimizer=SGD(net.parameters(), lr=0.0, momentum=0.9), epochs=2,
+            verbose=0)
+    assert h.params["lr"] == 0.0 and h.params["momentum"] == 0.9
