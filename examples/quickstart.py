@@ -1,4 +1,4 @@
-"""Train a 2-2-1 sigmoid network on XOR with bare Values and watch the error fall.
+"""Train a 2-4-1 sigmoid network on XOR with bare Values and watch the error fall.
 
 Run: python examples/quickstart.py
 """

@@ -67,6 +67,24 @@ def _load_data(spec: str, targets: str, seed: int) -> tuple[np.ndarray, np.ndarr
     return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64).reshape(len(X), -1)
 
 
+def _check_width(model: Any, X: np.ndarray, source: str) -> None:
+    """A one-line error unless every row of X has the model's number of inputs."""
+    n = model.sizes[0]
+    if X.shape[1] != n:
+        raise CLIError(f"the model takes {n} inputs, {source} has {X.shape[1]}")
+
+
+def _sample(text: str | None, n: int, what: str) -> np.ndarray | None:
+    """``--input``/``--target`` text as n numbers (None stays None)."""
+    if text is None:
+        return None
+    v = _floats(text, what)
+    if v.size != n:
+        raise CLIError(f"the model takes {n} {'inputs' if what == '--input' else 'outputs'}, "
+                       f"{what} has {v.size}")
+    return v
+
+
 def _model_path(path: str) -> str:
     from .serialize import paths
 
@@ -93,10 +111,24 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .serialize import save
     from .train import fit
 
+    if a.out and (a.out.endswith(("/", os.sep)) or Path(a.out).is_dir()):
+        raise CLIError(f"--out {a.out!r} names a folder; give a model name in it, such as "
+                       "results/xor (writes results/xor.json and results/xor.npz)")
     X, y = _load_data(a.data, a.target_columns, a.seed)
     batch = {"stochastic": 1, "batch": None, "minibatch": a.batch_size}[a.mode]
+    squash = {"bce_with_logits": "sigmoid", "softmax_cross_entropy": "softmax"}.get(a.loss)
+    out_act = a.output_activation or ("identity" if squash else "sigmoid")
+    if squash and out_act != "identity":
+        raise CLIError(f"--loss {a.loss} applies the {squash} itself: use "
+                       f"--output-activation identity (its default), not {out_act}")
+    if squash and (y.min() < 0 or y.max() > 1):
+        raise CLIError(f"--loss {a.loss} needs targets in [0, 1] (class labels or "
+                       f"probabilities); these run from {y.min():g} to {y.max():g}: use mse")
+    if a.loss == "softmax_cross_entropy" and y.shape[1] < 2:
+        raise CLIError("--loss softmax_cross_entropy needs one-hot targets (2 or more target "
+                       "columns); this data has 1: use bce_with_logits or mse")
     model = MLP(X.shape[1], _sizes(a.hidden), y.shape[1], activation=a.activation,
-                output_activation=a.output_activation, bias=not a.no_bias, seed=a.seed)
+                output_activation=out_act, bias=not a.no_bias, seed=a.seed)
     opt = None if a.optimizer == "sgd" else a.optimizer
     h = fit(model, X, y, loss=a.loss, optimizer=opt, lr=a.lr, momentum=a.momentum,
             epochs=a.epochs, batch_size=batch, seed=a.seed, validation_split=a.val_split,
@@ -106,6 +138,8 @@ def cmd_train(a: argparse.Namespace) -> int:
     print(f"trained {model.sizes} for {h.epochs} epochs ({h.stop_reason}): "
           f"loss {h.loss[-1]:.6g}{val}")
     print(diagnose(h, model=model, X=X))
+    if squash:
+        print(f"the outputs are logits: {squash}(output) gives the probabilities")
     if a.out:
         jpath, npath = save(model, a.out)
         print(f"saved {jpath} and {npath}")
@@ -119,8 +153,9 @@ def cmd_predict(a: argparse.Namespace) -> int:
     model = load(_model_path(a.model))
     if a.data:
         X, _ = _load_data(a.data, a.target_columns, 0)
+        _check_width(model, X, a.data)
     elif a.input:
-        X = np.stack([_floats(t, "--input") for t in a.input])
+        X = np.stack([_sample(t, model.sizes[0], "--input") for t in a.input])
     else:
         raise CLIError("give --input 1,0 (repeatable) or --data FILE.csv")
     for x, out in zip(X, predict(model, X), strict=True):
@@ -143,23 +178,29 @@ def cmd_explain(a: argparse.Namespace) -> int:
 
 
 def cmd_graph(a: argparse.Namespace) -> int:
+    from .engine import Value
     from .losses import mse
     from .serialize import load
     from .viz import draw_graph, draw_network, render
 
+    out = Path(a.out)
+    if not a.format and out.suffix and out.suffix[1:].lower() not in ("svg", "png", "pdf"):
+        raise CLIError(f"--out {a.out}: pictures are svg, png or pdf; name it "
+                       f"{out.with_suffix('.svg').name} or give --format")
     model = load(_model_path(a.model))
-    x = None if a.input is None else _floats(a.input, "--input")
-    t = None if a.target is None else _floats(a.target, "--target")
+    x = _sample(a.input, model.sizes[0], "--input")
+    t = _sample(a.target, model.sizes[-1], "--target")
     if a.kind == "network":
         g = draw_network(model, show_grads=t is not None, x=x, target=t)
     else:
         if x is None:
             x = np.zeros(model.sizes[0])
-        out = model(x[None, :])
-        root = mse(out, t[None, :]) if t is not None else out.sum()
+        pred = model(Value(x[None, :], "x", requires_grad=False))
+        pred.label = "output"
+        root = mse(pred, t[None, :]) if t is not None else pred.sum()
+        root.label = "error (MSE)" if t is not None else "sum of the outputs"
         root.backward()
         g = draw_graph(root, max_nodes=a.max_nodes)
-    out = Path(a.out)
     if a.format and out.suffix[1:].lower() in ("svg", "png", "pdf"):
         out = out.with_suffix("." + a.format)  # --format wins over the name's suffix
     with warnings.catch_warnings(record=True) as caught:
@@ -178,6 +219,10 @@ def cmd_gradcheck(a: argparse.Namespace) -> int:
 
     model = load(_model_path(a.model))
     X, y = _load_data(a.data, a.target_columns, 0)
+    _check_width(model, X, a.data)
+    if y.shape[1] != model.sizes[-1]:
+        raise CLIError(f"the model has {model.sizes[-1]} outputs, {a.data} has {y.shape[1]} "
+                       "target columns (see --target-columns)")
     ok = True
     sigmoid_only = all(act == "sigmoid" for act in model.activations)
     for i in range(min(a.samples, len(X))):
@@ -227,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="micrograd_nn_demo", help="output folder")
     d.add_argument("--epochs", type=int, default=3000)
     d.add_argument("--seed", type=int, default=0)
-    d.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
+    d.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
+                   help="of the three pictures")
     d.add_argument("--quiet", action="store_true", help="print only the summary")
     d.set_defaults(func=cmd_demo)
 
@@ -236,8 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--target-columns", default="-1", help="CSV target column(s), index or name")
     t.add_argument("--hidden", default="3", help="hidden layer widths, e.g. 4,4")
     t.add_argument("--activation", default="sigmoid", choices=("sigmoid", "tanh", "relu"))
-    t.add_argument("--output-activation", default="sigmoid",
-                   choices=("sigmoid", "tanh", "relu", "identity"))
+    t.add_argument("--output-activation", default=None,
+                   choices=("sigmoid", "tanh", "relu", "identity"),
+                   help="default sigmoid; identity for the logit losses")
     t.add_argument("--no-bias", action="store_true", help="no bias neurons")
     t.add_argument("--loss", default="mse",
                    choices=("mse", "sse_half", "bce_with_logits", "softmax_cross_entropy"))

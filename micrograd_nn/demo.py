@@ -20,6 +20,7 @@ import numpy as np
 
 from .data import xor
 from .diagnose import diagnose
+from .engine import Value
 from .losses import mse
 from .neurons import NeuronNet
 from .nn import MLP
@@ -49,7 +50,8 @@ def _train(model: Any, X: np.ndarray, y: np.ndarray, epochs: int, seed: int,
 
 def run_demo(out: Path, epochs: int = 3000, seed: int = 0, fmt: str = "png",
              verbose: bool = True) -> dict[str, Path]:
-    """Train, diagnose and draw; return the paths written (graph, network, loss curve)."""
+    """Train, diagnose and draw; return the paths written (graph, network, loss curve),
+    each as ``fmt`` ("png", "svg" or "pdf")."""
     say = print if verbose else (lambda *a, **k: None)
     X, y = xor()
     out = Path(out)
@@ -74,8 +76,13 @@ def run_demo(out: Path, epochs: int = 3000, seed: int = 0, fmt: str = "png",
         "worth trying.")
 
     written = {}
-    sample, ideal = X[1:3], y[1:3]
-    loss = mse(model(sample), ideal)
+    h = Value(X[1:3], "x: samples 0,1 and 1,0", requires_grad=False)
+    for k, name in enumerate(("hidden layer input", "hidden layer output",
+                              "output layer input", "output O1")):
+        h = model[k](h)
+        h.label = name
+    loss = mse(h, y[1:3])
+    loss.label = "error (MSE)"
     loss.backward()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -86,8 +93,8 @@ def run_demo(out: Path, epochs: int = 3000, seed: int = 0, fmt: str = "png",
     try:
         from .plots import plot_history
 
-        fig = plot_history(hist, path=out / "loss_curve.png")
-        written["loss_curve"] = out / "loss_curve.png"
+        fig = plot_history(hist, path=out / f"loss_curve.{fmt}")
+        written["loss_curve"] = out / f"loss_curve.{fmt}"
         _close(fig)
     except ImportError as e:
         print(f"loss curve skipped: {e}", file=sys.stderr)

@@ -71,6 +71,12 @@ def _index_text(idx: Any) -> str:
 
 # ---------------------------------------------------------------- computation graph
 _SYM = {"add": "+", "sub": "−", "mul": "×", "div": "÷", "pow": "^", "matmul": "@"}
+_OPERANDS = {"linear": ("x", "W", "b"), "mse": ("prediction", "target")}  # else in0, in1
+
+
+def _operand(op: str, k: int) -> str:
+    names = _OPERANDS.get(op, ())
+    return names[k] if k < len(names) else f"in{k}"
 
 
 def _op_text(v: Value) -> tuple[str, list[tuple[int, np.ndarray]]]:
@@ -87,7 +93,7 @@ def _op_text(v: Value) -> tuple[str, list[tuple[int, np.ndarray]]]:
         if name in _SYM and len(ins) == 2:
             text += f" {_SYM[name]}{c}" if k == 1 else f" {c}{_SYM[name]}·"
         else:
-            text += f" in{k}={c}"
+            text += f" {_operand(name, k)}={c}"
     if name in ("sum", "mean", "max"):
         axis, keepdims = params
         text += ("" if axis is None else f" axis={axis}") + (" keepdims" if keepdims else "")
@@ -290,7 +296,8 @@ def draw_graph(root: Value, rankdir: str = "LR", max_nodes: int = 200, show_grad
                     folded_in.add(box[j])
                     g.edge(f"f{box[j]}", f"o{i}", style="dashed")
         for k, arr in arrays:
-            g.node(f"c{i}_{k}", _html(_esc(f"const {tuple(arr.shape)} {arr.dtype}"),
+            what = _operand(v.op, k) if v.op in _OPERANDS else "const"
+            g.node(f"c{i}_{k}", _html(_esc(f"{what} {tuple(arr.shape)} {arr.dtype}"),
                                       _esc(_summary("", arr))),
                    style="filled,dashed", fillcolor=C_INPUT, fontsize="9")
             g.edge(f"c{i}_{k}", f"o{i}")

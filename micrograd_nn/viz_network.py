@@ -145,18 +145,107 @@ def _f(x: float, spec: str) -> str:
     return format(float(x) + 0.0, spec)  # + 0.0: no "-0"
 
 
+# ---------------------------------------------------------------- label placement
+# Helvetica advance widths (em) for the characters of weight labels; others: 0.6/0.72
+_EM = {**dict.fromkeys("0123456789", 0.556), **dict.fromkeys(".,: ", 0.278), "-": 0.333}
+_FRACTIONS = np.linspace(0.06, 0.94, 45)  # where along a synapse a label may sit
+
+
+def _label_size(lines: list[str], size: float = 9.0) -> tuple[float, float]:
+    """(width, height) in inches of a label of plain-text ``lines`` (a generous guess)."""
+    em = max(sum(_EM.get(ch, 0.72 if ch.isupper() else 0.6) for ch in t) for t in lines)
+    return (1.05 * em * size + 10) / 72, (10.5 * len(lines) + 5) / 72
+
+
+def _hits(boxes: np.ndarray, segs: np.ndarray, samples: int = 48) -> np.ndarray:
+    """(K, M): does segment m (x0, y0, x1, y1) pass through box k (x0, y0, x1, y1)?
+    Tested at ``samples`` points along it (labels are far bigger than the spacing)."""
+    t = np.linspace(0.0, 1.0, samples)[None, :, None]
+    pts = segs[:, None, :2] + t * (segs[:, None, 2:] - segs[:, None, :2])  # (M, P, 2)
+    x, y, b = pts[None, ..., 0], pts[None, ..., 1], boxes[:, None, None, :]
+    return ((x > b[..., 0]) & (x < b[..., 2]) & (y > b[..., 1]) & (y < b[..., 3])).any(axis=2)
+
+
+def _near(px: np.ndarray, py: np.ndarray, segs: np.ndarray, r: float) -> np.ndarray:
+    """(K,): for points (px, py), the sum over segments of ``max(0, 1 - distance / r)``:
+    how squarely other synapses pass through a label centred there."""
+    if not len(segs):
+        return np.zeros(len(px))
+    a, d = segs[None, :, :2], segs[None, :, 2:] - segs[None, :, :2]
+    p = np.stack([px, py], 1)[:, None, :]
+    t = np.clip(((p - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-12), 0.0, 1.0)
+    dist = np.hypot(*np.moveaxis(a + t[..., None] * d - p, -1, 0))
+    return np.clip(1.0 - dist / r, 0.0, None).sum(axis=1)
+
+
+def _area(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """(K,): the total area by which each box overlaps the ``others`` (N, 4)."""
+    if not len(others):
+        return np.zeros(len(boxes))
+    b, o = boxes[:, None, :], others[None, :, :]
+    w = np.minimum(b[..., 2], o[..., 2]) - np.maximum(b[..., 0], o[..., 0])
+    h = np.minimum(b[..., 3], o[..., 3]) - np.maximum(b[..., 1], o[..., 1])
+    return (np.clip(w, 0, None) * np.clip(h, 0, None)).sum(axis=1)
+
+
+def _place_labels(segs: np.ndarray, sizes: np.ndarray, prefer: np.ndarray,
+                  obstacles: np.ndarray, rounds: int = 4) -> tuple[np.ndarray, float, int]:
+    """Where along its synapse each label goes, as a fraction from tail to head centre.
+
+    ``segs`` (n, 4): the synapses; ``sizes`` (n, 2): label width, height; ``prefer``:
+    the fraction each label takes when it is free to; ``obstacles`` (m, 4): the neurons'
+    boxes. Each label in turn (the most hemmed-in first) takes the spot that overlaps
+    the least of the other labels and the neurons, then has the fewest other synapses
+    running under it, and those far from its centre (never on a crossing), then is
+    nearest its preferred fraction; a few rounds let early labels move for later ones.
+    Returns the fractions, the area of label still overlapping something (0: none) and
+    the number of (label, synapse under it) pairs."""
+    n, pad = len(segs), 2 / 72
+    half = sizes / 2 + pad
+    cands, fixed, under = [], [], []
+    for i in range(n):
+        x0, y0, x1, y1 = segs[i]
+        cx, cy = x0 + _FRACTIONS * (x1 - x0), y0 + _FRACTIONS * (y1 - y0)
+        cand = np.stack([cx - half[i, 0], cy - half[i, 1], cx + half[i, 0], cy + half[i, 1]], 1)
+        cands.append(cand)
+        rest = np.delete(segs, i, axis=0)
+        under.append(_hits(cand, rest).sum(axis=1))
+        fixed.append(1e3 * _area(cand, obstacles) / (sizes[i, 0] * sizes[i, 1]) + under[i]
+                     + 3 * _near(cx, cy, rest, float(np.hypot(*half[i])))
+                     + 0.5 * abs(_FRACTIONS - prefer[i]))
+    order = sorted(range(n), key=lambda i: (int((fixed[i] < 1).sum()), i))
+    pick = np.full(n, -1)
+    for _ in range(rounds):
+        moved = False
+        for i in order:
+            others = np.array([cands[j][pick[j]] for j in range(n) if j != i and pick[j] >= 0])
+            cost = fixed[i] + 1e3 * _area(cands[i], others.reshape(-1, 4)) / (
+                sizes[i, 0] * sizes[i, 1])
+            k = int(np.argmin(cost))
+            moved |= pick[i] != k
+            pick[i] = k
+        if not moved:
+            break
+    boxes = np.array([cands[i][pick[i]] for i in range(n)])
+    over = sum(float(_area(boxes[i:i + 1], np.r_[boxes[i + 1:], obstacles])[0]) for i in range(n))
+    return _FRACTIONS[pick], over, int(sum(under[i][pick[i]] for i in range(n)))
+
+
 def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, precision: int = 2,
                  x: Any = None, target: Any = None, max_labels: int = 40) -> graphviz.Digraph:
     """The article's picture: input, hidden and output layers as columns of neurons.
 
     Synapses carry their weights (``precision`` decimals), blue when positive, red when
-    negative, thicker for larger ``|w|``. A layer that feeds a Linear with a bias has a
-    bias neuron ("B1", output 1; a yellow dashed box) at the bottom of its column; the
-    output layer never has one. Layers wider than ``max_neurons`` keep their first and
-    last neurons around a "… N more" node. Between two columns with more than
-    ``max_labels`` synapses the weights are only in tooltips (SVG). Nodes are
-    ``n{layer}_{neuron}``, ``b{layer}`` and ``e{layer}``; positions are pinned, so the
-    layout engine is neato.
+    negative, thicker for larger ``|w|``. Each label sits on its own synapse, where it
+    overlaps no other label or neuron and as few other synapses as possible (never
+    centred on a crossing); columns move apart (2.6 to 4.4 inches) when that needs
+    room. A layer that feeds a Linear with a bias has a bias neuron ("B1", output 1; a
+    yellow dashed box) at the bottom of its column; the output layer never has one.
+    Layers wider than ``max_neurons`` keep their first and last neurons around a
+    "… N more" node. Between two columns with more than ``max_labels`` synapses the
+    weights are only in tooltips (SVG), and a note says so. Nodes are
+    ``n{layer}_{neuron}``, ``b{layer}``, ``e{layer}`` and, for a synapse's label,
+    ``w_{tail}_{head}``; positions are pinned, so the layout engine is neato.
 
     ``x`` (one sample) adds every neuron's output; with ``target`` and ``show_grads``,
     the deltas ``δ = −∂(½·Σ(ideal − out)²)/∂(neuron input)`` and the synapse gradients
@@ -174,19 +263,14 @@ def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, pre
     p, gp = f".{precision}f", f".{precision + 1}g"
     wmax = max([float(np.abs(L["W"]).max()) for L in layers] +
                [float(np.abs(L["b"]).max()) for L in layers if L["b"] is not None]) or 1.0
-    edge_grads = show_grads  # the sample's GRADs, or else the stored .grad
     nlines = 1 + bool(outs) + bool(show_grads and deltas)
     longest = max(len(nm) for layer in names for nm in layer)
     diam = max((0.5, 0.75, 0.95)[nlines - 1], 0.1 * longest + 0.15)
     row = diam + 0.3
-    col = 2.6 + 0.5 * edge_grads + 0.3 * (layers[0]["names"] is not None)
-    g = _Digraph(name="network", engine="neato", graph_attr={
-        "rankdir": "LR", "splines": "false", "outputorder": "edgesfirst", "fontname": FONT,
-        "labelloc": "b", "fontsize": "10"},
-        node_attr={"fontname": FONT, "fontsize": "10"},
-        edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6"})
-    pos, shown, top = {}, [_shown(n, max_neurons) for n in sizes], 0.0
-    for c, n in enumerate(sizes):
+    shown = [_shown(n, max_neurons) for n in sizes]
+    # each column's slots top to bottom (neurons, "… N more", the bias neuron) and heights
+    cols: list[list[tuple[str, int | None]]] = []
+    for c in range(nl + 1):
         slots = []
         for k, j in enumerate(shown[c]):
             if k and j != shown[c][k - 1] + 1:
@@ -194,12 +278,30 @@ def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, pre
             slots.append((f"n{c}_{j}", j))
         if c < nl and layers[c]["b"] is not None:
             slots.append((f"b{c}", None))
-        top = max(top, (len(slots) - 1) / 2 * row)
+        cols.append(slots)
+    ys = {node: ((len(sl) - 1) / 2 - k) * row for sl in cols for k, (node, _) in enumerate(sl)}
+    top = max((len(sl) - 1) / 2 * row for sl in cols)
+    half = {node: ((0.225, 0.225) if node[0] == "b" else (0.5, 0.1) if node[0] == "e"
+                   else (diam / 2, diam / 2)) for node in ys}
+    synapses, xs, notes = _synapses(layers, shown, grads, show_grads, p, gp), [0.0], []
+    for c, syn in enumerate(synapses):
+        labelled = len(syn) <= max_labels
+        xs.append(xs[-1] + (_gap(syn, c, xs[-1], ys, half, cols[c] + cols[c + 1])
+                            if labelled else 2.6))
+        if not labelled:
+            notes.append(f"{_title(c, nl)} → {_title(c + 1, nl)}: {len(syn)} synapses, more "
+                         f"than max_labels={max_labels}: weights in tooltips (SVG)")
+            for e in syn:
+                e["at"] = None
+    g = _Digraph(name="network", engine="neato", graph_attr={
+        "rankdir": "LR", "splines": "false", "outputorder": "edgesfirst", "fontname": FONT,
+        "labelloc": "b", "fontsize": "10"},
+        node_attr={"fontname": FONT, "fontsize": "10"}, edge_attr={"arrowsize": "0.6"})
+    for c, n in enumerate(sizes):
         with g.subgraph(name=f"layer{c}") as s:  # a column: rank=same for dot users
             s.attr(rank="same")
-            for k, (node, j) in enumerate(slots):
-                pos[node] = (c * col, ((len(slots) - 1) / 2 - k) * row)
-                at = {"pos": f"{pos[node][0]:.3f},{pos[node][1]:.3f}!"}
+            for node, j in cols[c]:
+                at = {"pos": f"{xs[c]:.3f},{ys[node]:.3f}!"}
                 if node[0] == "e":
                     s.node(node, f"… {n - len(shown[c])} more", shape="plaintext", **at)
                 elif node[0] == "b":
@@ -216,34 +318,13 @@ def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, pre
                            fixedsize="true", style="filled", fillcolor=(
                                C_INPUT if c == 0 else C_PARAM if c == nl else C_ROOT), **at)
     for c in range(nl + 1):
-        title = ("Input layer" if c == 0 else "Output layer" if c == nl else "Hidden layer"
-                 + (f" {c}" if nl > 2 else "")) + ("" if c == 0 else f" ({layers[c - 1]['act']})")
+        title = _title(c, nl) + ("" if c == 0 else f" ({layers[c - 1]['act']})")
         g.node(f"t{c}", _esc(title), shape="plaintext", fontsize="11",
-               pos=f"{c * col:.3f},{top + row * 0.8:.3f}!")
-    for c, L in enumerate(layers):
-        GW, Gb, tag = (grads[c][0], grads[c][1], "GRAD") if grads else (L["gW"], L["gb"], "∂L/∂w")
-        srcs = [(f"n{c}_{a}", L["W"][a], GW[a], None if L["names"] is None else L["names"][a])
-                for a in shown[c]]
-        if L["b"] is not None:
-            srcs.append((f"b{c}", L["b"], Gb, L["bnames"]))
-        for a, (tail, ws, gs, wn) in enumerate(srcs):
-            t = 0.3 + 0.35 * a / (len(srcs) - 1) if len(srcs) > 1 else 0.3  # label stagger
-            for k in shown[c + 1]:
-                head, w = f"n{c + 1}_{k}", float(ws[k])
-                text = _esc((f"{wn[k]}: " if wn is not None else "") + _f(w, p))
-                if edge_grads:
-                    text += f'<BR/><FONT COLOR="#495057">{tag} {_f(gs[k], gp)}</FONT>'
-                (x0, y0), (x1, y1) = pos[tail], pos[head]
-                dist = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 * 72  # points
-                colour = C_POS if w > 0 else C_NEG if w < 0 else C_ZERO
-                label = {} if len(srcs) * len(shown[c + 1]) > max_labels else {
-                    "taillabel": f'<<TABLE BORDER="0" CELLPADDING="0" BGCOLOR="white">'
-                                 f"<TR><TD>{text}</TD></TR></TABLE>>", "labelangle": "0",
-                    "labeldistance": f"{(t * dist - 36 * diam) / 10:.2f}"}
-                g.edge(tail, head, color=colour, fontcolor=colour if w else "#495057",
-                       penwidth=f"{0.6 + 3.4 * abs(w) / wmax:.2f}",
-                       tooltip=f"{tail} -> {head}: w = {w!r}", **label)
-    notes = ["synapses: blue w > 0, red w < 0, width ∝ |w|; yellow: bias neurons (out 1)"]
+               pos=f"{xs[c]:.3f},{top + row * 0.8:.3f}!")
+    for syn in synapses:
+        for e in syn:
+            _draw_synapse(g, e, xs, ys, wmax)
+    notes.insert(0, "synapses: blue w > 0, red w < 0, width ∝ |w|; yellow: bias neurons (out 1)")
     if outs:
         notes.append(f"sample x = [{', '.join(_f(v, gp) for v in outs[0])}]" + (
             "" if err is None else f", ideal = [{', '.join(_f(v, gp) for v in np.ravel(target))}]"
@@ -253,6 +334,86 @@ def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, pre
                      else "∂L/∂w: the parameters' .grad from the last backward pass")
     g.attr(label=_html(*(_esc(t, 200) for t in notes)))
     return g
+
+
+def _title(c: int, nl: int) -> str:
+    return "Input layer" if c == 0 else "Output layer" if c == nl else (
+        "Hidden layer" + (f" {c}" if nl > 2 else ""))
+
+
+def _synapses(layers: list[dict[str, Any]], shown: list[list[int]], grads: list, show: bool,
+              p: str, gp: str) -> list[list[dict[str, Any]]]:
+    """Per pair of columns, the drawn synapses: tail, head, weight, label lines and the
+    fraction of the way to the head its label prefers (staggered by tail)."""
+    out = []
+    for c, L in enumerate(layers):
+        GW, Gb, tag = (grads[c][0], grads[c][1], "GRAD") if grads else (L["gW"], L["gb"], "∂L/∂w")
+        srcs = [(f"n{c}_{a}", L["W"][a], GW[a], None if L["names"] is None else L["names"][a])
+                for a in shown[c]]
+        if L["b"] is not None:
+            srcs.append((f"b{c}", L["b"], Gb, L["bnames"]))
+        syn = []
+        for a, (tail, ws, gs, wn) in enumerate(srcs):
+            prefer = 0.3 + 0.35 * a / (len(srcs) - 1) if len(srcs) > 1 else 0.3
+            for k in shown[c + 1]:
+                lines = [(f"{wn[k]}: " if wn is not None else "") + _f(ws[k], p)]
+                if show:
+                    lines.append(f"{tag} {_f(gs[k], gp)}")
+                syn.append({"tail": tail, "head": f"n{c + 1}_{k}", "w": float(ws[k]),
+                            "lines": lines, "prefer": prefer, "at": prefer})
+        out.append(syn)
+    return out
+
+
+def _col(node: str) -> int:
+    """The column of a node named n{column}_{k}, b{column} or e{column}."""
+    return int(node[1:].split("_")[0])
+
+
+def _gap(syn: list[dict[str, Any]], c: int, x0: float, ys: dict[str, float],
+         half: dict[str, tuple[float, float]], nodes: list[tuple[str, Any]]) -> float:
+    """The distance to the next column that lets these synapses' labels sit apart, and
+    their places (``syn[i]["at"]``): the narrowest of a few widths with no overlaps,
+    preferring fewer synapses under labels; 2.6 inches or more."""
+    sizes = np.array([_label_size(e["lines"]) for e in syn])
+    prefer = np.array([e["prefer"] for e in syn])
+    best = None
+    for gap in (2.6, 3.1, 3.7, 4.4):
+        pos = {nd: (x0 if _col(nd) == c else x0 + gap, ys[nd]) for nd, _ in nodes}
+        segs = np.array([[*pos[e["tail"]], *pos[e["head"]]] for e in syn])
+        obst = np.array([[pos[nd][0] - half[nd][0], pos[nd][1] - half[nd][1],
+                          pos[nd][0] + half[nd][0], pos[nd][1] + half[nd][1]] for nd, _ in nodes])
+        at, over, under = _place_labels(segs, sizes, prefer, obst)
+        key = (over > 1e-9, under, gap)
+        if best is None or key < best[0]:
+            best = (key, at)
+        if not key[0] and not under:
+            break
+    for e, t in zip(syn, best[1], strict=True):
+        e["at"] = float(t)
+    return best[0][2]
+
+
+def _draw_synapse(g: graphviz.Digraph, e: dict[str, Any], xs: list[float],
+                  ys: dict[str, float], wmax: float) -> None:
+    """A synapse: an edge coloured by sign, as wide as |w|, and its label as a node of
+    its own (drawn after every edge, so no line crosses its text), centred on the line
+    at the fraction ``e["at"]`` of the way from tail to head (None: a tooltip only)."""
+    tail, head, w = e["tail"], e["head"], e["w"]
+    colour = C_POS if w > 0 else C_NEG if w < 0 else C_ZERO
+    tip = f"{tail} -> {head}: w = {w!r}"
+    g.edge(tail, head, color=colour, penwidth=f"{0.6 + 3.4 * abs(w) / wmax:.2f}", tooltip=tip)
+    if e["at"] is None:
+        return
+    (x0, y0), (x1, y1) = ((xs[_col(n)], ys[n]) for n in (tail, head))
+    t = e["at"]
+    text = _esc(e["lines"][0]) + "".join(
+        f'<BR/><FONT COLOR="#495057">{_esc(line)}</FONT>' for line in e["lines"][1:])
+    g.node(f"w_{tail}_{head}", f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0" '
+                               f'BGCOLOR="white"><TR><TD>{text}</TD></TR></TABLE>>',
+           shape="plaintext", margin="0", width="0", height="0", fontsize="9",
+           fontcolor=colour if w else "#495057", tooltip=tip,
+           pos=f"{x0 + t * (x1 - x0):.3f},{y0 + t * (y1 - y0):.3f}!")
 
 
 __all__ = ["draw_network"]

@@ -216,3 +216,75 @@ def test_closed_pipe_is_not_an_error() -> None:
     err = proc.stderr.read().decode() if proc.stderr else ""
     assert proc.wait(timeout=60) == 0, err
     assert "error" not in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------- review findings
+def test_logit_losses_default_to_an_identity_output(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """bce_with_logits applies the sigmoid itself: a sigmoid output layer on top of it
+    squashes twice and XOR stalls (it did: loss 0.60, one sample wrong)."""
+    code, out, err = run(capsys, "train", "--data", "xor", "--loss", "bce_with_logits",
+                         "--epochs", "2000", "--verbose", "0", "--out", str(tmp_path / "b"))
+    assert code == 0, err
+    assert "the outputs are logits: sigmoid(output)" in out
+    model = load(tmp_path / "b")
+    assert model.activations[-1] == "identity"
+    code, out, _ = run(capsys, "predict", str(tmp_path / "b"), "--data", "xor")
+    logits = [float(line.split("->")[1]) for line in out.strip().splitlines()]
+    assert [v > 0 for v in logits] == [False, True, True, False]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--loss", "bce_with_logits", "--output-activation", "sigmoid"],
+     "--output-activation identity"),
+    (["--loss", "softmax_cross_entropy"], "one-hot"),
+    (["--loss", "bce_with_logits", "--data", "sine"], "targets in [0, 1]"),
+    (["--out", "results/"], "names a folder"),
+])
+def test_loss_and_output_that_do_not_fit_are_one_line(argv: list[str], words: str,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # were a model saved after all, not into the repository
+    code, out, err = run(capsys, "train", "--data", "xor", "--epochs", "5", "--verbose", "0",
+                         *argv)
+    assert code == 1 and words in err and len(err.strip().splitlines()) == 1
+    assert "trained" not in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["predict", "{m}", "--input", "1,0,1"], "the model takes 2 inputs, --input has 3"),
+    (["predict", "{m}", "--input", "1,0", "--input", "1"], "takes 2 inputs, --input has 1"),
+    (["predict", "{m}", "--data", "{csv}"], "the model takes 2 inputs, {csv} has 3"),
+    (["graph", "{m}", "--kind", "graph", "--input", "1,0,1"], "--input has 3"),
+    (["graph", "{m}", "--input", "1"], "--input has 1"),
+    (["gradcheck", "{m}", "--data", "{csv}"], "{csv} has 3"),
+    (["graph", "{m}", "--out", "{dir}/net.gif"], "svg, png or pdf"),
+])
+def test_mismatched_inputs_and_formats_name_the_problem(argv: list[str], words: str,
+                                                        xor_model: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    csv = tmp_path / "three.csv"
+    csv.write_text("a,b,c,out\n0,0,1,0\n1,0,1,1\n")
+    fill = {"m": str(xor_model), "csv": str(csv), "dir": str(tmp_path)}
+    code, _, err = run(capsys, *(a.format(**fill) for a in argv))
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert words.format(**fill) in err
+    assert not list(tmp_path.glob("net*"))
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf"])
+def test_demo_writes_every_picture_in_the_asked_format(fmt: str, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    pytest.importorskip("matplotlib")
+    code, out, err = run(capsys, "demo", "--out", str(tmp_path), "--format", fmt, "--quiet")
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"computation_graph.{fmt}", f"loss_curve.{fmt}", f"network.{fmt}"]
+    if fmt == "svg":  # the graph's Values say what they are
+        svg = (tmp_path / "computation_graph.svg").read_text()
+        for text in ("x: samples 0,1 and 1,0", "hidden layer output", "output O1",
+                     "target (2, 1)", "error (MSE)"):
+            assert text in svg, text

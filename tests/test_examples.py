@@ -10,6 +10,7 @@ and say the figure was skipped.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -94,6 +95,34 @@ def _overfitting(out: str) -> None:
     assert early[0] < plain[0]  # early stopping stopped early
 
 
+def _training_modes(out: str) -> None:
+    rows = re.findall(r"^(stochastic|batch|mini-batch)\s+(\d+)\s+(\d+)\s+([\d.]+)\s", out,
+                      re.MULTILINE)
+    per_epoch = {"stochastic": 4, "batch": 1, "mini-batch": 2}  # 4 samples, k = 2
+    assert sorted(r[0] for r in rows) == sorted(per_epoch), out
+    for mode, epochs, updates, error in rows:
+        assert float(error) < 0.01 and int(updates) == int(epochs) * per_epoch[mode], mode
+
+
+def _two_moons(out: str) -> None:
+    train, test = _floats(r"accuracy: training ([\d.]+)%, test ([\d.]+)%", out)
+    assert train >= 90.0 and test >= 90.0
+    wrong, total, crossed = (int(v) for v in _floats(
+        r"wrong: (\d+) of (\d+) points; (\d+) of them lie nearer", out))
+    assert wrong == round((100 - train) * 1.5 + (100 - test) * 0.5) and total == 200
+    assert 0 < crossed <= wrong  # the noise explains some of the errors...
+    assert f"Of the points it gets wrong, {crossed} were pushed" in out  # ...and says how many
+
+
+def _custom_model(out: str) -> None:
+    _accuracy(r"^\s+300\s+[\d.]+\s+([\d.]+)%", 95.0)(out)
+    centres = ast.literal_eval(re.search(r"learned centres: (.*)$", out, re.MULTILINE).group(1))
+    weights = ast.literal_eval(re.search(r"learned weights: (\[.*?\])", out).group(1))
+    top = max(range(len(weights)), key=lambda k: weights[k])
+    assert weights[top] > 0 and sum(v * v for v in centres[top]) ** 0.5 < 0.5  # on the disc
+    assert all(w < 0 for k, w in enumerate(weights) if k != top)  # the others push to 0
+
+
 def _accuracy(pattern: str, minimum: float) -> Callable[[str], None]:
     def check(out: str) -> None:
         assert all(v >= minimum for v in _floats(pattern, out)), out
@@ -105,9 +134,11 @@ SPECS: dict[str, Spec] = {
     "worked_example.py": Spec(["0.610639", "0.340491", "0.434952", "-0.073412", "1.563304",
                                "-2.228917", "0.397749", "Six steps with momentum"],
                               lambda out: _floats(r"agree to (\S+) over", out)[0] < 1e-12),
-    "training_modes.py": Spec(["stochastic", "mini-batch", "target_error; converged"]),
-    "render_graphs.py": Spec(["files in"], dot=["expression.png", "mlp_loss.png",
-                                                "network.png", "network_bias.png"]),
+    "training_modes.py": Spec(["stochastic", "mini-batch", "target_error; converged"],
+                              _training_modes),
+    "render_graphs.py": Spec(["8 files in"], dot=["expression.png", "mlp_loss.png",
+                                                  "long_chain.svg", "network.png",
+                                                  "network_bias.png"]),
     "bias_or_no_bias.py": Spec(["hyperparameter", "local minimum"], _bias,
                                mpl=["bias_or_no_bias.png"]),
     "momentum.py": Spec(["overshoots"], _momentum, mpl=["momentum.png"]),
@@ -115,11 +146,8 @@ SPECS: dict[str, Spec] = {
                               mpl=["learning_rates.png"]),
     "overfitting.py": Spec(["[overfitting] the validation error rose", "restored=True"],
                            _overfitting, mpl=["overfitting.png"]),
-    "two_moons.py": Spec(["accuracy: training"],
-                         _accuracy(r"accuracy: training ([\d.]+)%, test ([\d.]+)%", 90.0),
-                         mpl=["two_moons.png"]),
-    "custom_model.py": Spec(["gradcheck passed", "learned centres"],
-                            _accuracy(r"^\s+300\s+[\d.]+\s+([\d.]+)%", 95.0),
+    "two_moons.py": Spec(["accuracy: training"], _two_moons, mpl=["two_moons.png"]),
+    "custom_model.py": Spec(["gradcheck passed", "learned centres"], _custom_model,
                             mpl=["custom_model.png"], dot=["custom_model_graph.png"]),
 }
 

@@ -105,6 +105,18 @@ def test_draw_graph_array_constant_gets_its_own_node():
     assert "const (4, 2) float64" in line and "min 0 mean 3.5 max 7" in line
 
 
+def test_plain_operands_of_fused_ops_are_named():
+    from micrograd_nn.losses import mse
+
+    X, y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0], [0.0]])
+    net = MLP(2, [2], 1, seed=0)
+    consts = " ".join(node_lines(draw_graph(mse(net(X), y)), "c").values())
+    assert "x (2, 2) float64" in consts and "target (2, 1) float64" in consts
+    assert "const" not in consts
+    one = draw_graph(mse(net(X[:1]), 1.0))
+    assert "mse target=1" in " ".join(node_lines(one, "o").values())
+
+
 def test_parameters_inputs_and_intermediates_are_styled_distinctly():
     a, b, c, out = expr()
     g = draw_graph(out)
@@ -264,6 +276,16 @@ def weight_label(attrs: str) -> str:
     return re.search(r"<TD>([^<]*)", attrs).group(1)
 
 
+def synapse_labels(g: graphviz.Digraph) -> dict[tuple[str, str], str]:
+    """{(tail, head): the attributes of the synapse's label node}."""
+    out = {}
+    for line in g.source.splitlines():
+        m = re.match(r"\s+w_(n\d+_\d+|b\d+)_(n\d+_\d+) \[(.*)$", line)
+        if m:
+            out[(m.group(1), m.group(2))] = m.group(3)
+    return out
+
+
 def article_mlp(bias=False):
     m = MLP(2, [2], 1, bias=bias, seed=0)
     m[0].weight.data = np.array([[0.45, 0.78], [-0.12, 0.13]])
@@ -287,7 +309,7 @@ def test_network_has_a_neuron_node_per_neuron_in_columns():
 def test_network_edge_labels_equal_the_weights():
     m = MLP(2, [3], 2, seed=3)
     g = draw_network(m, precision=3)
-    es = edges(g)
+    es = synapse_labels(g)
     W0, W1, b0 = m[0].weight.data, m[2].weight.data, m[0].bias.data
     for a in range(2):
         for b in range(3):
@@ -297,7 +319,7 @@ def test_network_edge_labels_equal_the_weights():
             assert weight_label(es[(f"n1_{a}", f"n2_{b}")]) == f"{W1[a, b]:.3f}"
     for b in range(3):
         assert weight_label(es[("b0", f"n1_{b}")]) == f"{b0[b] + 0.0:.3f}"
-    assert len(es) == 2 * 3 + 3 + 3 * 2 + 2
+    assert len(es) == len(edges(g)) == 2 * 3 + 3 + 3 * 2 + 2
 
 
 def test_bias_neurons_sit_in_the_feeding_layer_and_never_on_the_output():
@@ -342,7 +364,7 @@ def test_network_with_a_sample_shows_outputs_deltas_and_grads():
     assert "out 0.61" in n["n1_0"] and "δ 0.0528" in n["n1_0"]
     assert "δ -0.0734" in n["n1_1"] and "out 0.34" in n["n2_0"] and "δ 0.148" in n["n2_0"]
     assert "δ" not in n["n0_0"]  # input neurons get no delta
-    es = edges(g)
+    es = synapse_labels(g)
     assert "GRAD 0.0904" in es[("n1_0", "n2_0")] and "GRAD 0.102" in es[("n1_1", "n2_0")]
     assert "error (MSE) = 0.4350" in g.source
     assert np.all(m[0].weight.grad == 0) and np.all(m[2].weight.grad == 0)  # untouched
@@ -352,17 +374,17 @@ def test_network_show_grads_without_sample_uses_stored_grads():
     m = MLP(2, [2], 1, seed=0)
     loss = ((m(np.array([[1.0, 0.0]])) - 1.0) ** 2).mean()
     loss.backward()
-    es = edges(draw_network(m, show_grads=True))
+    es = synapse_labels(draw_network(m, show_grads=True))
     g01 = m[0].weight.grad[0, 1]
     assert f"∂L/∂w {g01 + 0.0:.3g}" in es[("n0_0", "n1_1")]
-    assert "∂L/∂w" not in " ".join(edges(draw_network(m)).values())
+    assert "∂L/∂w" not in " ".join(synapse_labels(draw_network(m)).values())
 
 
 def test_network_from_neuron_net_uses_synapse_and_neuron_names():
     from micrograd_nn.neurons import NeuronNet
 
     g = draw_network(NeuronNet.article_xor(), show_grads=True, x=[1, 0], target=[1])
-    es = edges(g)
+    es = synapse_labels(g)
     assert weight_label(es[("n0_0", "n1_0")]) == "w1: 0.45"
     assert weight_label(es[("n1_1", "n2_0")]) == "w6: -2.30"
     assert "δ 0.148" in node_lines(g, "n")["n2_0"]
@@ -383,9 +405,132 @@ def test_network_accepts_sequential_and_linear_and_rejects_others():
 
 def test_dense_layers_keep_weights_in_tooltips_only():
     g = draw_network(MLP(8, [8], 1, seed=0), max_labels=40)
-    es = edges(g)
-    assert "taillabel" not in es[("n0_0", "n1_0")] and "tooltip" in es[("n0_0", "n1_0")]
-    assert "taillabel" in es[("n1_0", "n2_0")]
+    labels = synapse_labels(g)
+    assert ("n0_0", "n1_0") not in labels and "tooltip" in edges(g)[("n0_0", "n1_0")]
+    assert ("n1_0", "n2_0") in labels and len(labels) == 9
+    assert "Input layer → Hidden layer: 72 synapses, more than max_labels=40" in g.source
+
+
+# ---------------------------------------------------------------- draw_network: legibility
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _numbers(text: str) -> np.ndarray:
+    return np.array([float(t) for t in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", text)])
+
+
+def network_layout(g: graphviz.Digraph) -> tuple[dict, dict, dict]:
+    """From the SVG neato draws: {neuron: bbox}, {synapse: (start, end)}, {synapse: label
+    bbox}; a bbox is (x0, y0, x1, y1) in points, a label's is its white background."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg_of(g.source, engine="neato"))
+    nodes, lines, labels = {}, {}, {}
+    for grp in root.iter(f"{SVG_NS}g"):
+        kind, title = grp.get("class"), grp.find(f"{SVG_NS}title")
+        if kind not in ("node", "edge") or title is None:
+            continue
+        name = title.text.replace("->", "→")
+        if kind == "edge":
+            xy = _numbers(next(grp.iter(f"{SVG_NS}path")).get("d")).reshape(-1, 2)
+            lines[name] = (xy[0], xy[-1])
+        elif name.startswith("w_"):
+            m = re.fullmatch(r"w_(n\d+_\d+|b\d+)_(n\d+_\d+)", name)
+            poly = next(p for p in grp.iter(f"{SVG_NS}polygon") if p.get("fill") == "white")
+            xy = _numbers(poly.get("points")).reshape(-1, 2)
+            labels[f"{m.group(1)}→{m.group(2)}"] = (*xy.min(axis=0), *xy.max(axis=0))
+        elif name.startswith(("n", "b")):
+            shape = next(el for el in grp if el.tag.split("}")[1] in ("ellipse", "polygon",
+                                                                      "path"))
+            if shape.tag.endswith("ellipse"):
+                cx, cy, rx, ry = (float(shape.get(k)) for k in ("cx", "cy", "rx", "ry"))
+                nodes[name] = (cx - rx, cy - ry, cx + rx, cy + ry)
+            else:
+                xy = _numbers(shape.get("points") or shape.get("d")).reshape(-1, 2)
+                nodes[name] = (*xy.min(axis=0), *xy.max(axis=0))
+    return nodes, lines, labels
+
+
+def _overlap(a, b, pad=0.5) -> bool:
+    return (min(a[2], b[2]) - max(a[0], b[0]) > pad) and (min(a[3], b[3]) - max(a[1], b[1]) > pad)
+
+
+def _crosses(seg, box) -> bool:
+    """Does the segment pass through the inside of box (shrunk by 1 pt)?"""
+    (x0, y0), (x1, y1) = seg
+    ts = np.linspace(0.0, 1.0, 400)
+    xs, ys = x0 + ts * (x1 - x0), y0 + ts * (y1 - y0)
+    return bool(np.any((xs > box[0] + 1) & (xs < box[2] - 1) & (ys > box[1] + 1) &
+                       (ys < box[3] - 1)))
+
+
+def _distance(p, seg) -> float:
+    a, b = np.asarray(seg[0]), np.asarray(seg[1])
+    t = np.clip(np.dot(p - a, b - a) / np.dot(b - a, b - a), 0.0, 1.0)
+    return float(np.hypot(*(a + t * (b - a) - p)))
+
+
+def assert_labels_legible(g: graphviz.Digraph, crossing_free: bool = True,
+                          clear: float = 0.0) -> int:
+    """Every weight label sits on its own synapse, overlaps no other label and no neuron,
+    and no other synapse runs under it (``crossing_free``) or at least none passes
+    within ``clear`` points of its centre (no label sits on a crossing). Returns the
+    number of labels."""
+    nodes, lines, labels = network_layout(g)
+    assert labels, "no edge labels drawn"
+    names = sorted(labels)
+    for i, e in enumerate(names):
+        box = labels[e]
+        (x0, y0), (x1, y1) = lines[e]
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        d = abs((x1 - x0) * (y0 - cy) - (x0 - cx) * (y1 - y0)) / np.hypot(x1 - x0, y1 - y0)
+        assert d < 2.0, f"label of {e} is {d:.1f} pt off its synapse"
+        assert min(x0, x1) <= cx <= max(x0, x1), f"label of {e} is beyond its synapse"
+        for f in names[i + 1:]:
+            assert not _overlap(box, labels[f]), f"labels of {e} and {f} overlap"
+        for n, nb in nodes.items():
+            assert not _overlap(box, nb), f"label of {e} covers neuron {n}"
+        if crossing_free:
+            under = [f for f in lines if f != e and _crosses(lines[f], box)]
+            assert not under, f"synapses {under} run under the label of {e}"
+        near = [f for f in lines if f != e and _distance(np.array([cx, cy]), lines[f]) < clear]
+        assert not near, f"synapses {near} cross the label of {e} near its centre"
+    return len(labels)
+
+
+@needs_dot
+@pytest.mark.parametrize("case", ["article", "article_grads", "neuron_net", "bias_231",
+                                  "bias_231_grads", "trained_xor"])
+def test_network_labels_are_legible_where_synapses_cross(case):
+    from micrograd_nn.neurons import NeuronNet
+
+    biased = MLP(2, [3], 1, seed=0)
+    trained = MLP(2, [2], 1, seed=0)
+    trained[0].weight.data = np.array([[5.22, 4.21], [-5.46, -4.02]])
+    trained[0].bias.data = np.array([-3.05, 1.92])
+    trained[2].weight.data = np.array([[6.22], [-5.8]])
+    trained[2].bias.data = np.array([2.59])
+    g = {"article": lambda: draw_network(article_mlp()),
+         "article_grads": lambda: draw_network(article_mlp(), show_grads=True, x=[1, 0],
+                                               target=[1]),
+         "neuron_net": lambda: draw_network(NeuronNet.article_xor(), show_grads=True,
+                                            x=[1, 0], target=[1]),
+         "bias_231": lambda: draw_network(biased),
+         "bias_231_grads": lambda: draw_network(biased, show_grads=True, x=[1, 0], target=[1]),
+         "trained_xor": lambda: draw_network(trained, x=[1, 0])}[case]()
+    # a 2-3-1 net with two-line labels is too crowded for no crossing at all; then no
+    # crossing near a label's centre, where one could not tell whose label it is
+    crowded = case == "bias_231_grads"
+    n = assert_labels_legible(g, crossing_free=not crowded, clear=8.0 if crowded else 0.0)
+    assert n == len(edges(g))
+
+
+@needs_dot
+@pytest.mark.parametrize("sizes", [(4, [8, 8], 2), (10, [50], 3), (3, [4, 5], 2)])
+def test_labels_of_bigger_networks_never_overlap(sizes):
+    nin, hidden, nout = sizes
+    g = draw_network(MLP(nin, hidden, nout, seed=0))
+    assert_labels_legible(g, crossing_free=False)
 
 
 @needs_dot
