@@ -28,7 +28,7 @@ def as_data(data: Any, who: str = "Value") -> Any:
     t = type(data)
     if t is float:
         return data
-    if t is int or isinstance(data, (bool, np.integer, np.floating)):
+    if t is int or isinstance(data, (bool, np.bool_, np.integer, np.floating)):
         return float(data)
     if isinstance(data, (list, tuple, ndarray)):
         try:
@@ -46,11 +46,19 @@ def as_data(data: Any, who: str = "Value") -> Any:
 
 
 def as_operand(x: Any) -> Any:
-    """The data of a plain operand (a constant, never a graph node), or NotImplemented."""
+    """The data of a plain operand (a constant, never a graph node), or NotImplemented.
+
+    Arrays pass as they are (numpy promotes them), but only of real numbers: TypeError
+    for complex, object, string or date arrays.
+    """
     t = type(x)
-    if t is float or t is ndarray:
+    if t is float:
         return x
-    if t is int:  # ops see floats, so the scalar path never falls into numpy
+    if t is ndarray:
+        if x.dtype.kind in "fiub":
+            return x
+        raise TypeError(f"operand: cannot use an array of dtype {x.dtype}; give real numbers")
+    if t is int or t is bool:  # ops see floats, so the scalar path never falls into numpy
         return float(x)
     if isinstance(x, (list, tuple, np.generic)):
         try:
@@ -70,12 +78,19 @@ def shape_error(op: Op, args: tuple, err: Exception) -> ValueError:
             return ValueError(f"{op.name}: shapes {listed}: both operands need at least "
                               "one dimension (use * for scalars)")
         kb, where = (b[-2], "second-to-last") if len(b) > 1 else (b[0], "only")
-        if a[-1] == kb:  # the product dims agree, so the batch dims cannot broadcast
+        if a[-1] != kb:
+            return ValueError(f"{op.name}: shapes {listed} not aligned: {a[-1]} (the first's "
+                              f"last dim) != {kb} (the second's {where} dim); check the layer "
+                              "sizes or transpose an operand")
+        try:  # the product dims agree: the batch dims, or linear's bias, do not fit
+            batch = np.broadcast_shapes(a[:-2], b[:-2])
+        except ValueError:
             return ValueError(f"{op.name}: shapes {listed}: batch dimensions {fmt(a[:-2])} "
                               f"and {fmt(b[:-2])} do not broadcast")
-        return ValueError(f"{op.name}: shapes {listed} not aligned: {a[-1]} (the first's "
-                          f"last dim) != {kb} (the second's {where} dim); check the layer "
-                          "sizes or transpose an operand")
+        if len(shapes) > 2:
+            out = batch + a[-2:-1] + (b[-1:] if len(b) > 1 else ())  # the shape of x @ W
+            return ValueError(f"{op.name}: shapes {listed}: the bias {fmt(shapes[2])} does "
+                              f"not broadcast to the shape {fmt(out)} of x @ W")
     return ValueError(f"{op.name}: shapes {listed} are incompatible ({err}); make "
                       "trailing dimensions equal or 1 (numpy broadcasting)")
 

@@ -159,7 +159,7 @@ def apply(op: Op | str, *inputs: Any, params: tuple = ()) -> Value:
         if type(x) is Value:
             rg = rg or x.requires_grad
             x = x.data
-        elif type(x) is not ndarray and x is not None:
+        elif x is not None:
             x = as_operand(x)
             if x is NotImplemented:
                 raise TypeError(f"{op.name}: unsupported operand type "
@@ -219,23 +219,24 @@ def _accumulate(p: Value, gi: Any, g: Any) -> bool:
 
 
 def _backprop(root: Value, seed: Any) -> None:
-    """Kahn's algorithm on child counts: no recursion, each VJP runs once."""
-    # Pass 1: count each node's children in this graph; clear non-leaf gradients.
-    stack = [root]
-    pop, push = stack.pop, stack.append
-    while stack:
-        n = pop()
-        for p in (n._a, n._b) if n._op.nin <= 2 else _io(n)[0]:
-            if type(p) is Value and p.requires_grad:
-                if p._pending == 0 and p._op is not None:
-                    p._grad = None
-                    push(p)
-                p._pending += 1
-    # Pass 2: a node's VJPs run once all its children have added their share.
-    root._grad = seed
-    stack = [root]
-    pop, push = stack.pop, stack.append
+    """Kahn's algorithm on child counts: no recursion, each VJP runs once. An exception
+    (a failing VJP, Ctrl-C) in either pass clears the counts, so the graph stays usable."""
     try:
+        # Pass 1: count each node's children in this graph; clear non-leaf gradients.
+        stack = [root]
+        pop, push = stack.pop, stack.append
+        while stack:
+            n = pop()
+            for p in (n._a, n._b) if n._op.nin <= 2 else _io(n)[0]:
+                if type(p) is Value and p.requires_grad:
+                    if p._pending == 0 and p._op is not None:
+                        p._grad = None
+                        push(p)
+                    p._pending += 1
+        # Pass 2: a node's VJPs run once all its children have added their share.
+        root._grad = seed
+        stack = [root]
+        pop, push = stack.pop, stack.append
         while stack:
             n = pop()
             op, g, ans, a = n._op, n._grad, n.data, n._a
@@ -302,7 +303,18 @@ class Value:
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        self._grad = None if value is None else fit(as_data(value, "grad"), self.data)
+        """``None`` resets; a number fills the Value's shape; an array must have that shape."""
+        if value is None:
+            self._grad = None
+            return
+        d, g = self.data, as_data(value, "grad")
+        if type(g) is float:
+            self._grad = g if type(d) is float else np.full(d.shape, g, dtype=d.dtype)
+        elif type(d) is not float and g.shape == d.shape:
+            self._grad = g if g.dtype == d.dtype else g.astype(d.dtype)
+        else:
+            raise ValueError(f"grad: an array of shape {fmt(g.shape)} for a Value of shape "
+                             f"{fmt(self.shape)}; give that shape (or a number, or None)")
 
     @property
     def shape(self) -> tuple[int, ...]:

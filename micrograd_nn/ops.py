@@ -216,7 +216,8 @@ def _max_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
         return g
     a = ans if keepdims or axis is None else np.expand_dims(ans, axis)
     mask = (x == a).astype(x.dtype)
-    mask /= mask.sum(axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):  # a NaN maximum matches nothing: 0/0, NaN as torch
+        mask /= mask.sum(axis=axis, keepdims=True)
     return _expand(g, x.shape, axis, keepdims) * mask
 
 
@@ -262,6 +263,8 @@ def _mm_vjp_b(g: Any, ans: Any, a: ndarray, b: ndarray) -> Any:
 def _linear(x: ndarray, w: ndarray, b: ndarray | None) -> ndarray:
     ans = np.matmul(x, w)  # a ValueError (not @'s TypeError) for scalar operands
     if b is not None:
+        if type(b) is ndarray and b.dtype is not ans.dtype:  # promote as x @ w + b does
+            ans = ans.astype(np.result_type(ans, b), copy=False)
         ans += b
     return ans
 

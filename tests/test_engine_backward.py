@@ -3,12 +3,13 @@ constants, ``no_grad``, ``detach`` and ``item``."""
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
 import pytest
 
-from micrograd_nn import Value, no_grad
+from micrograd_nn import Value, engine, no_grad
 from micrograd_nn.engine import apply
 from micrograd_nn.ops import Op
 
@@ -29,12 +30,14 @@ def test_backward_million_node_chain() -> None:
 
 
 def test_backward_deep_tensor_chain_with_fan_out() -> None:
+    """Every node is used twice and both paths carry gradient (1 + 0.5, then * 2/3): a
+    dropped or doubled share would make the gradient vanish or blow up over 20,000 steps."""
     x = Value(np.array([0.5, -0.25]))
     y = x
     for _ in range(20_000):
-        y = (y + y * 0.0) * 1.0  # every node used twice
+        y = (y + y * 0.5) * (2 / 3)
     y.sum().backward()
-    assert x.grad.tolist() == [1.0, 1.0]
+    np.testing.assert_allclose(x.grad, [1.0, 1.0], rtol=1e-9)
 
 
 def test_backward_failure_leaves_graph_reusable() -> None:
@@ -54,6 +57,39 @@ def test_backward_failure_leaves_graph_reusable() -> None:
     assert x.grad == 3.0
     z.backward()
     assert x.grad == 6.0
+
+
+def test_backward_interrupted_while_counting_leaves_graph_reusable() -> None:
+    """Ctrl-C (or a MemoryError) during the first pass, which counts each node's children,
+    must not leave stale counts behind: they would silently stop the next backward."""
+    x = Value(2.0)
+    y = x
+    for _ in range(1000):
+        y = y * 1.0
+    z = y * 3.0
+    lines = 0
+
+    def tracer(frame, event, arg):  # raises KeyboardInterrupt inside _backprop's first loop
+        if frame.f_code is not engine._backprop.__code__:
+            return None
+
+        def local(frame, event, arg):
+            nonlocal lines
+            lines += 1
+            if lines == 300:
+                raise KeyboardInterrupt
+            return local
+        return local
+
+    sys.settrace(tracer)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            z.backward()
+    finally:
+        sys.settrace(None)
+    assert x.grad == 0.0  # interrupted before any gradient reached the leaf
+    z.backward()
+    assert x.grad == 3.0
 
 
 # ---------------------------------------------------------------- repeated calls
@@ -100,6 +136,57 @@ def test_backward_accumulates_across_graphs_sharing_a_leaf() -> None:
     (x + 1.0).backward()
     assert x.grad == 2 * 3.0 * 2 + 2 * 3.0 * 5 + 1
     assert shared.grad == 5.0  # its gradient from the last pass only
+
+
+def test_backward_on_an_intermediate_then_on_the_root() -> None:
+    """As PyTorch: each call adds its own root's derivative into the leaf."""
+    x = Value(2.0)
+    z = x * x
+    y = z * z
+    z.backward()
+    assert x.grad == 4.0 and z.grad == 1.0
+    y.backward()
+    assert x.grad == 4.0 + 32.0 and z.grad == 8.0
+    y.backward()
+    assert x.grad == 4.0 + 64.0 and z.grad == 8.0
+
+
+def test_backward_reads_requires_grad_when_it_runs() -> None:
+    """A leaf switched to requires_grad=False after the forward is a constant for the
+    backward (no .grad accumulated); the other leaves still get their full gradient."""
+    x, w = Value(2.0), Value(3.0)
+    y = (x * w) * (x * w)
+    w.requires_grad = False
+    y.backward()
+    assert x.grad == 36.0 and w.grad == 0.0  # d(x²w²)/dx = 2xw²
+    w.requires_grad = True
+    y.backward()
+    assert x.grad == 72.0 and w.grad == 24.0
+
+
+def test_grad_setter_takes_the_values_shape_or_a_number() -> None:
+    x = Value(np.ones((2, 3), dtype=np.float32))
+    x.grad = 0.5  # a number fills the shape, as an owned, writable array
+    assert x.grad.tolist() == [[0.5] * 3] * 2 and x.grad.dtype == np.float32
+    x.grad += 1.0
+    x.grad = np.full((2, 3), 2.0)
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [[2.0] * 3] * 2
+    s = Value(1.0)
+    s.grad = np.float64(2.5)
+    assert type(s.grad) is float and s.grad == 2.5
+
+
+@pytest.mark.parametrize("data, grad", [
+    (np.ones((2, 3)), np.ones((4, 5))), (np.ones((2, 3)), np.ones(3)),
+    (np.ones((2, 3)), np.ones((4, 2, 3))), (np.ones(3), np.ones((1, 3))), (1.0, np.ones(2)),
+], ids=["mismatch", "row", "extra-axis", "size-1-axis", "scalar-value"])
+def test_grad_setter_rejects_another_shape(data, grad) -> None:
+    """Not summed or broadcast silently: .grad always has the Value's own shape."""
+    x = Value(data)
+    shape, gshape = str(np.shape(data)), str(np.shape(grad))
+    with pytest.raises(ValueError, match=r"(?s)" + re.escape(gshape) + ".*" + re.escape(shape)):
+        x.grad = grad
+    assert np.all(np.asarray(x.grad) == 0)
 
 
 def test_backward_grad_reset_by_assigning_none() -> None:

@@ -60,6 +60,18 @@ def test_dtype_promotion_follows_numpy() -> None:
     assert Value(np.array([1, 2])).data.dtype == np.float64  # ints become float64
 
 
+def test_dtype_fused_linear_promotes_as_unfused() -> None:
+    """``apply("linear", x, W, b)`` gives the dtype of ``x @ W + b``: numpy's promotion."""
+    for dx, dw, db in [(f32, f32, np.float64), (f32, np.float64, f32), (np.float64, f32, f32),
+                       (f32, f32, f32)]:
+        x = Value(np.ones((4, 3), dtype=dx))
+        w, b = Value(np.ones((3, 2), dtype=dw)), Value(np.ones(2, dtype=db))
+        y = apply("linear", x, w, b)
+        assert y.data.dtype == (x @ w + b).data.dtype == np.result_type(dx, dw, db)
+        y.backward(np.ones((4, 2)))
+        assert (x.grad.dtype, w.grad.dtype, b.grad.dtype) == (dx, dw, db)
+
+
 def test_dtype_seed_cast_to_root_dtype() -> None:
     x = Value(np.ones(3, dtype=f32))
     y = x * 2.0

@@ -55,6 +55,15 @@ def test_error_linear_mismatch_names_both_shapes() -> None:
         apply("linear", Value(np.ones((4, 3))), Value(np.ones((2, 5))), None)
 
 
+@pytest.mark.parametrize("bias", [(5,), (3, 2)])
+def test_error_linear_bias_mismatch_blames_the_bias(bias) -> None:
+    """x @ W is fine here: the message names the bias and the output it must fit."""
+    x, w = Value(np.ones((4, 3))), Value(np.ones((3, 2)))
+    with pytest.raises(ValueError, match=names_both(f"bias {bias}", "(4, 2)")) as e:
+        apply("linear", x, w, Value(np.ones(bias)))
+    assert "batch" not in str(e.value)
+
+
 def test_error_backward_seed_wrong_shape() -> None:
     y = Value(np.ones((2, 3))).exp()
     with pytest.raises(ValueError, match=names_both("(3,)", "(2, 3)")):
@@ -84,6 +93,21 @@ def test_error_unsupported_operand_type(f, bad) -> None:
             f(v, bad)
         with pytest.raises(TypeError):
             f(bad, v)
+
+
+@pytest.mark.parametrize("bad", [np.array([1j, 2j]), np.array([1.0, 2.0], dtype=object),
+                                 np.array(["a", "b"]), np.array(["2020-01-01"] * 2, "M8[D]")],
+                         ids=["complex", "object", "str", "datetime"])
+def test_error_unsupported_array_dtype(bad) -> None:
+    """An array operand must hold real numbers: no complex or object Value comes out."""
+    for v in (Value(2.0), Value(np.ones(2))):
+        for f in (operator.add, operator.mul, operator.pow):
+            with pytest.raises(TypeError, match=re.escape(str(bad.dtype))):
+                f(v, bad)
+            with pytest.raises(TypeError, match=re.escape(str(bad.dtype))):
+                f(bad, v)
+    with pytest.raises(TypeError, match=re.escape(str(bad.dtype))):
+        apply("add", Value(np.ones(2)), bad)
 
 
 def test_error_unsupported_data_type() -> None:

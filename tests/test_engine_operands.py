@@ -116,3 +116,22 @@ def test_operand_list_data_makes_tensor() -> None:
         assert type(v.data) is np.ndarray and v.data.dtype == np.float64
     assert type(Value(3).data) is float and type(Value(np.float32(3.0)).data) is float
     assert type(Value(np.array(3.0)).data) is float and Value(np.array(3.0)).shape == ()
+
+
+
+@pytest.mark.parametrize("path", ["scalar", "tensor"])
+@pytest.mark.parametrize("flag", [True, False, np.True_, np.False_],
+                         ids=["True", "False", "np.True_", "np.False_"])
+def test_operand_bools_are_numbers(path: str, flag) -> None:
+    """``True``/``False`` (Python's or numpy's) are numbers on either side, as in numpy and
+    PyTorch: ``v * (x > 0)`` with a bool."""
+    data = 1.5 if path == "scalar" else np.array([1.5, -2.0])
+    v = Value(data)
+    outs = [(f(v, flag), f(data, float(flag))) for f in (operator.add, operator.sub,
+                                                          operator.mul, operator.pow)]
+    outs += [(f(flag, v), f(float(flag), data)) for f in (operator.add, operator.sub,
+                                                          operator.mul)]
+    for out, want in outs:
+        assert type(out) is Value and out.parents == (v,)
+        assert type(out.data) is type(v.data)
+        np.testing.assert_array_equal(out.data, want)

@@ -118,6 +118,20 @@ def test_kink_max_ties_split_gradient_equally(x, kwargs, want) -> None:
     np.testing.assert_allclose(g, want, rtol=1e-15)
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 1}, {"axis": (0, 1), "keepdims": True}])
+def test_kink_max_with_nan_matches_torch(kwargs, strict_warnings) -> None:
+    """A NaN maximum gives NaN gradients to its row (as torch.amax), without a warning."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, math.nan, 2.0], [3.0, 3.0, 0.0]])
+    v, (g,) = grads_of(lambda a: a.max(**kwargs), x)
+    dim = {"axis": "dim", "keepdims": "keepdim"}
+    t = torch.tensor(x, requires_grad=True)
+    out = torch.amax(t, **{dim[k]: w for k, w in kwargs.items()})
+    out.backward(torch.ones_like(out))
+    np.testing.assert_array_equal(v, out.detach().numpy())
+    np.testing.assert_array_equal(g, t.grad.numpy())
+
+
 def test_kink_semantics_match_torch() -> None:
     torch = pytest.importorskip("torch")
     x = np.array([[0.0, -1.0, 2.0, 2.0], [0.0, 0.0, -3.0, -3.0]])
