@@ -129,8 +129,11 @@ def cmd_train(a: argparse.Namespace) -> int:
                        "columns); this data has 1: use bce_with_logits or mse")
     model = MLP(X.shape[1], _sizes(a.hidden), y.shape[1], activation=a.activation,
                 output_activation=out_act, bias=not a.no_bias, seed=a.seed)
-    opt = None if a.optimizer == "sgd" else a.optimizer
-    h = fit(model, X, y, loss=a.loss, optimizer=opt, lr=a.lr, momentum=a.momentum,
+    sgd = a.optimizer == "sgd"  # the article's E=0.7, α=0.3; Adam/Rprop keep their own
+    lr = a.lr if a.lr is not None else (0.7 if sgd else None)
+    momentum = a.momentum if a.momentum is not None else (0.3 if sgd else 0.0)
+    h = fit(model, X, y, loss=a.loss, optimizer=None if sgd else a.optimizer, lr=lr,
+            momentum=momentum,
             epochs=a.epochs, batch_size=batch, seed=a.seed, validation_split=a.val_split,
             early_stopping=a.early_stopping or False, target_error=a.target_error,
             verbose=a.verbose)
@@ -289,8 +292,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--loss", default="mse",
                    choices=("mse", "sse_half", "bce_with_logits", "softmax_cross_entropy"))
     t.add_argument("--optimizer", default="sgd", choices=("sgd", "adam", "rprop"))
-    t.add_argument("--lr", type=float, default=0.7, help="learning rate E")
-    t.add_argument("--momentum", type=float, default=0.3, help="momentum α (SGD)")
+    t.add_argument("--lr", type=float, default=None,
+                   help="learning rate E (default 0.7 for sgd, the optimizer's own otherwise)")
+    t.add_argument("--momentum", type=float, default=None,
+                   help="momentum α, SGD only (default 0.3)")
     t.add_argument("--mode", default="stochastic", choices=("stochastic", "batch", "minibatch"))
     t.add_argument("--batch-size", type=int, default=8, help="mini-batch size")
     t.add_argument("--epochs", type=int, default=1000)

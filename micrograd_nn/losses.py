@@ -140,6 +140,10 @@ def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
     who = "bce_with_logits"
     x = _pred(who, logits)
     t = _target(who, target, x)
+    tt = np.asarray(t, dtype=np.float64)
+    if tt.size and not (tt.min() >= 0.0 and tt.max() <= 1.0):  # also catches NaN
+        raise ValueError(f"{who}: targets must be probabilities in [0, 1], got values from "
+                         f"{tt.min():g} to {tt.max():g}; for other targets use mse")
     if isinstance(x, _Stacked):
         if reduction not in ("mean", "sum"):
             raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r}")
@@ -164,10 +168,13 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
     if x.ndim not in (1, 2):
         raise ValueError(f"{who}: logits must have shape (batch, C) or (C,), "
                          f"got {_fmt(x.shape)}")
-    lp = x.log_softmax(axis=-1)
-    t = np.asarray(target.data if type(target) is Value else target)
     rows = x.shape[:-1]
     ncls = x.shape[-1]
+    if ncls < 2:
+        raise ValueError(f"{who}: logits of shape {_fmt(x.shape)} have one class, so the "
+                         "loss is always 0; for one output use bce_with_logits")
+    lp = x.log_softmax(axis=-1)
+    t = np.asarray(target.data if type(target) is Value else target)
     if t.shape == x.shape and t.dtype.kind in "biuf":
         per = -(lp * t.astype(x.dtype)).sum(axis=-1)
     elif t.shape == rows:

@@ -38,8 +38,16 @@ FORMAT, VERSION = "micrograd_nn", 1
 
 
 def paths(path: str | os.PathLike) -> tuple[Path, Path]:
-    """``(json path, npz path)`` for a save path, with or without a suffix."""
-    p = Path(path)
+    """``(json path, npz path)`` for a save path, with or without a suffix.
+
+    A folder (an existing one, or a path ending in a separator) is not a save path:
+    the files are named after it, so name the model, e.g. ``results/xor``.
+    """
+    text = os.fspath(path)
+    p = Path(text)
+    if text.endswith(("/", os.sep)) or p.is_dir():
+        raise ValueError(f"{text!r} is a folder; give a file name inside it, e.g. "
+                         f"{str(p / 'model')!r} (writes model.json and model.npz)")
     if p.suffix in (".json", ".npz"):
         p = p.with_suffix("")
     return p.with_name(p.name + ".json"), p.with_name(p.name + ".npz")

@@ -175,6 +175,9 @@ def _resolve_optimizer(optimizer: Any, params: list[Value], lr: float | None,
         cls = getattr(_optim, _OPTIMIZERS[key])
         if key == "sgd":
             return cls(params, lr=0.5 if lr is None else lr, momentum=momentum)
+        if momentum:
+            raise ValueError(f"fit: momentum={momentum} applies to SGD only; {cls.__name__} "
+                             "has its own step rule (pass an optimizer instance to tune it)")
         return cls(params) if lr is None else cls(params, lr=lr)  # their own default lr
     if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
         raise TypeError(f"fit: optimizer must be None, a name ('sgd', 'adam', 'rprop') or "

@@ -288,3 +288,9 @@ def test_demo_writes_every_picture_in_the_asked_format(fmt: str, tmp_path: Path,
         for text in ("x: samples 0,1 and 1,0", "hidden layer output", "output O1",
                      "target (2, 1)", "error (MSE)"):
             assert text in svg, text
+
+
+def test_train_momentum_with_adam_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "train", "--optimizer", "adam", "--momentum", "0.5",
+                       "--epochs", "1", "--verbose", "0")
+    assert code == 1 and "applies to SGD only" in err and len(err.strip().splitlines()) == 1

@@ -315,3 +315,21 @@ def test_penalties_reject_empty_or_non_values():
         l2_penalty([])
     with pytest.raises(TypeError, match="non-empty iterable of Values"):
         l1_penalty([np.ones(2)])
+
+
+def test_bce_rejects_targets_outside_zero_one():
+    from micrograd_nn.losses import bce_with_logits
+
+    with pytest.raises(ValueError, match=r"\[0, 1\].*-1 to 2"):
+        bce_with_logits(Value(np.zeros(3)), np.array([-1.0, 0.5, 2.0]))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        bce_with_logits(Value(0.3), float("nan"))
+    assert bce_with_logits(Value(np.zeros(2)), np.array([0.0, 1.0])).item() == pytest.approx(
+        np.log(2))
+
+
+def test_softmax_cross_entropy_needs_two_classes():
+    from micrograd_nn.losses import softmax_cross_entropy
+
+    with pytest.raises(ValueError, match="one class"):
+        softmax_cross_entropy(Value(np.zeros((4, 1))), np.zeros(4, dtype=int))

@@ -258,3 +258,14 @@ def test_float32_model_loads_as_float32_and_into_a_float64_model(tmp_path):
     wide = load_into(MLP(3, [4], 2, seed=1), tmp_path / "m")  # cast to the model's dtype
     assert all(p.dtype == np.float64 for p in wide.parameters())
     np.testing.assert_allclose(wide(X).data, model(X.astype(np.float32)).data, rtol=1e-5)
+
+
+def test_a_folder_is_not_a_save_path(tmp_path):
+    from micrograd_nn.nn import MLP
+    from micrograd_nn.serialize import save
+
+    net = MLP(2, [2], 1, seed=0)
+    for where in (str(tmp_path) + "/", tmp_path):
+        with pytest.raises(ValueError, match="is a folder"):
+            save(net, where)
+    assert not list(tmp_path.parent.glob(tmp_path.name + ".json"))

@@ -413,3 +413,11 @@ def test_history_records_the_given_optimizer_hyperparameters():
     h = fit(net, X, Y, optimizer=SGD(net.parameters(), lr=0.0, momentum=0.9), epochs=2,
             verbose=0)
     assert h.params["lr"] == 0.0 and h.params["momentum"] == 0.9
+
+
+def test_momentum_with_a_non_sgd_optimizer_is_an_error():
+    X, y = xor()
+    for name in ("adam", "rprop"):
+        with pytest.raises(ValueError, match="momentum=0.3 applies to SGD only"):
+            fit(MLP(2, [2], 1, seed=0), X, y, optimizer=name, momentum=0.3, epochs=1,
+                verbose=0)
