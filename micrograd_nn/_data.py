@@ -95,10 +95,9 @@ def shape_error(op: Op, args: tuple, err: Exception) -> ValueError:
                       "trailing dimensions equal or 1 (numpy broadcasting)")
 
 
-def fit(g: Any, like: Any) -> Any:
-    """Bring a VJP's output to the kind, shape and dtype of the input it belongs to."""
-    if type(like) is float:
-        return float(np.sum(g))
+def fit(g: Any, like: ndarray) -> ndarray:
+    """Bring a VJP's output to the shape and dtype of the tensor input it belongs to.
+    (The engine sums gradients for scalar inputs itself.)"""
     if type(g) is not ndarray:
         return np.full(like.shape, g, dtype=like.dtype)
     if g.shape != like.shape:

@@ -29,6 +29,20 @@ def test_backward_million_node_chain() -> None:
     assert y.data == pytest.approx(1.0001 ** n * 2 - 1, rel=1e-9)  # y_k + 1 = 2 * 1.0001**k
 
 
+def test_backward_runs_each_vjp_once() -> None:
+    """A node used four times gets all four shares before its VJP runs, once."""
+    calls = []
+    counted = Op("counted", lambda x: x * 1.0, (lambda g, ans, x: calls.append(g) or g,),
+                 "test", 1)
+    x = Value(2.0)
+    h = apply(counted, x)
+    y = h * h + h * 3.0 + h  # dy/dh = 2h + 4
+    y.backward()
+    assert calls == [8.0] and x.grad == 8.0
+    y.backward()
+    assert calls == [8.0, 8.0] and x.grad == 16.0
+
+
 def test_backward_deep_tensor_chain_with_fan_out() -> None:
     """Every node is used twice and both paths carry gradient (1 + 0.5, then * 2/3): a
     dropped or doubled share would make the gradient vanish or blow up over 20,000 steps."""
@@ -81,12 +95,13 @@ def test_backward_interrupted_while_counting_leaves_graph_reusable() -> None:
             return local
         return local
 
+    before = sys.gettrace()  # coverage's or a debugger's, put back afterwards
     sys.settrace(tracer)
     try:
         with pytest.raises(KeyboardInterrupt):
             z.backward()
     finally:
-        sys.settrace(None)
+        sys.settrace(before)
     assert x.grad == 0.0  # interrupted before any gradient reached the leaf
     z.backward()
     assert x.grad == 3.0
