@@ -13,6 +13,7 @@ halves the garbage collector's work on the scalar path.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -37,8 +38,9 @@ class _GradMode:
 _mode = _GradMode()
 
 
-class no_grad:
-    """Context manager: Values made inside record no graph and have ``requires_grad`` False.
+class no_grad(contextlib.ContextDecorator):
+    """Context manager (or decorator): Values made inside record no graph and have
+    ``requires_grad`` False. Nests, and one instance may be reused.
 
     >>> with no_grad():
     ...     y = Value(2.0) * 3
@@ -46,13 +48,16 @@ class no_grad:
     False
     """
 
+    def __init__(self) -> None:
+        self._saved: list[bool] = []
+
     def __enter__(self) -> no_grad:
-        self._saved = _mode.enabled
+        self._saved.append(_mode.enabled)
         _mode.enabled = False
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._saved
+        _mode.enabled = self._saved.pop()
 
 
 def _result(ans: Any, op: Op, a: Any, b: Any, ctx: tuple, rg: bool) -> Value:

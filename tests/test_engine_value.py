@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from micrograd_nn import Value
+from micrograd_nn import Value, no_grad
 from micrograd_nn.engine import apply
 from micrograd_nn.ops import Op
 
@@ -63,3 +63,19 @@ def test_vjp_output_is_fitted_to_its_input(vjp, want) -> None:
     apply(op, h).backward(np.ones((2, 3)))  # through an intermediate
     assert h.grad.dtype == np.float32 and h.grad.tolist() == [[want] * 3] * 2
     assert x.grad.tolist() == [[2 * want] * 3] * 2
+
+
+def test_no_grad_nests_reuses_one_instance_and_decorates() -> None:
+    ng = no_grad()
+    with ng:
+        with ng:
+            assert not (Value(1.0) * 2).requires_grad
+        assert not (Value(1.0) * 2).requires_grad
+    assert (Value(1.0) * 2).requires_grad
+
+    @no_grad()
+    def predict(v: Value) -> Value:
+        return v * 3
+
+    assert not predict(Value(1.0)).requires_grad
+    assert (Value(1.0) * 3).requires_grad
