@@ -236,19 +236,24 @@ def test_rprop_sign_change_skips_update():
     np.testing.assert_allclose(w.data, [0.25])
 
 
-def test_rprop_scalar_params_match_torch():
+def _replay_scalars(make_ours, make_torch, steps=40):
+    """Run ours on scalar Values and torch on 0-d tensors over the same 2-weight
+    loss; the weights must agree after every run."""
     ws = [Value(0.5), Value(-1.5)]
     tw = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.5, -1.5)]
-    opt, topt = Rprop(ws, lr=0.05), torch.optim.Rprop(tw, lr=0.05)
-    for _ in range(40):
-        opt.zero_grad()
-        ((ws[0] * ws[1] - 1.0) ** 2 + (ws[0] - 2.0) ** 2).backward()
-        opt.step()
-        topt.zero_grad()
-        ((tw[0] * tw[1] - 1.0) ** 2 + (tw[0] - 2.0) ** 2).backward()
-        topt.step()
+    opt, topt = make_ours(ws), make_torch(tw)
+    for _ in range(steps):
+        for params, o in ((ws, opt), (tw, topt)):
+            o.zero_grad()
+            ((params[0] * params[1] - 1.0) ** 2 + (params[0] - 2.0) ** 2).backward()
+            o.step()
+    assert ws[0].data != 0.5  # the weights moved
     for w, t in zip(ws, tw, strict=True):
         assert w.data == pytest.approx(t.item(), rel=1e-12, abs=1e-14)
+
+
+def test_rprop_scalar_params_match_torch():
+    _replay_scalars(lambda ws: Rprop(ws, lr=0.05), lambda tw: torch.optim.Rprop(tw, lr=0.05))
 
 
 # ---------------------------------------------------------------- Adam
@@ -274,19 +279,8 @@ def test_adam_first_step_is_lr_times_sign():
 
 
 def test_adam_scalar_params_match_torch():
-    ws = [Value(0.5), Value(-1.5)]
-    tw = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (0.5, -1.5)]
-    opt = Adam(ws, lr=0.05, weight_decay=0.01)
-    topt = torch.optim.Adam(tw, lr=0.05, weight_decay=0.01)
-    for _ in range(40):
-        opt.zero_grad()
-        ((ws[0] * ws[1] - 1.0) ** 2 + (ws[0] - 2.0) ** 2).backward()
-        opt.step()
-        topt.zero_grad()
-        ((tw[0] * tw[1] - 1.0) ** 2 + (tw[0] - 2.0) ** 2).backward()
-        topt.step()
-    for w, t in zip(ws, tw, strict=True):
-        assert w.data == pytest.approx(t.item(), rel=1e-12, abs=1e-14)
+    _replay_scalars(lambda ws: Adam(ws, lr=0.05, weight_decay=0.01),
+                    lambda tw: torch.optim.Adam(tw, lr=0.05, weight_decay=0.01))
 
 
 # ---------------------------------------------------------------- clip_grad_norm
