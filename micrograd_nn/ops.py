@@ -6,112 +6,57 @@ the inputs' data (a Python ``float`` or an ``ndarray``) followed by any static
 parameters (an axis, a shape, an index). A VJP may return a gradient in the
 *broadcast* shape; :func:`unbroadcast` sums it back to the input's shape.
 
-Every function here works on both kinds of data: scalars take the ``math`` path
-after one ``type(x) is float`` test, arrays take numpy's. Nothing imports the engine.
+VJPs are written once for both orders. In the ordinary backward pass they see raw
+data; under ``backward(create_graph=True)`` they see Values (``g``, ``ans`` and the
+differentiable inputs), and because they use only operators, :func:`~.opdef.call` of
+other table ops and :func:`~.opdef.raw` for what is not differentiated (masks,
+indices), the gradient they return records its own graph. Fast raw-data branches
+(``type(x) is float`` / ``ndarray``) come first, so first-order speed is unchanged.
+
+This module holds the core ops (arithmetic, the activations, the reductions and shapes
+the engine needs, the fused ops); the numpy-mirroring sections are ``ops_math`` and
+``ops_array``. :data:`OPS` is the one table of them all. Nothing imports the engine.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
+from .opdef import (BROADCAST_TO, NAN, RESHAPE, SUM, Op, call, expand, op, raw, safe_div,
+                    safe_exp, safe_log, safe_pow, shape_of, unary, unbroadcast)
+from .ops_array import OPS_ARRAY
+from .ops_math import OPS_MATH
+
 ndarray = np.ndarray
-_inf, _nan = math.inf, math.nan
+__all__ = ["OPS", "Op", "unbroadcast"]
 
 
-class Op(NamedTuple):
-    """A primitive: its name, forward, one VJP per differentiable input, ``kind``
-    (groups ops for tests and drawings) and ``nin``, the number of those inputs."""
-
-    name: str
-    fwd: Callable[..., Any]
-    vjps: tuple[Callable[..., Any], ...]
-    kind: str
-    nin: int
+# ---------------------------------------------------------------- generic helpers
+# Each takes the raw-data branch first (the first-order hot path) and otherwise calls a
+# table op, so a VJP written with them is differentiable again.
 
 
-def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``g`` down to ``shape``: the reverse of numpy broadcasting.
-
-    >>> unbroadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
-    [[12.0], [12.0]]
-    """
-    gshape = np.shape(g)
-    if gshape == shape:
-        return g
-    lead = len(gshape) - len(shape)
-    if lead > 0:
-        g = np.sum(g, axis=tuple(range(lead)))
-    keep = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if keep:
-        g = np.sum(g, axis=keep, keepdims=True)
-    return g
+def _dv(x: Any, y: Any) -> Any:
+    """x / y following numpy at 0 (inf/nan, no exception), on raw data or Values."""
+    tx, ty = type(x), type(y)
+    if (tx is float or tx is ndarray) and (ty is float or ty is ndarray):
+        return safe_div(x, y)
+    return call(DIV, x, y)
 
 
-def _shape(x: Any) -> tuple[int, ...]:
-    return x.shape if type(x) is ndarray else ()
+def _pw(x: Any, y: Any) -> Any:
+    tx, ty = type(x), type(y)
+    if (tx is float or tx is ndarray) and (ty is float or ty is ndarray):
+        return safe_pow(x, y)
+    return call(POW, x, y)
 
 
-# ---------------------------------------------------------------- safe scalar math
-# Python's float ops raise where numpy (and PyTorch) return inf or nan; the scalar
-# path follows numpy so both kinds of Value agree, with no exception or warning.
-
-
-def _sdiv(x: float, y: float) -> float:
-    try:
-        return x / y
-    except ZeroDivisionError:
-        return _nan if x == 0 or x != x else math.copysign(_inf, x) * math.copysign(1.0, y)
-
-
-def _spow(x: float, y: float) -> float:
-    try:
-        r = x**y
-    except ZeroDivisionError:  # (+-0.0) ** negative
-        return math.copysign(_inf, x) if y.is_integer() and int(y) % 2 else _inf
-    except OverflowError:
-        if x > 0:
-            return _inf
-        if not y.is_integer():
-            return _nan  # a negative base to a fractional power
-        return -_inf if int(y) % 2 else _inf
-    return _nan if type(r) is complex else r
-
-
-def _div(x: Any, y: Any) -> Any:
-    if type(x) is float and type(y) is float:
-        return _sdiv(x, y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.divide(x, y)
-
-
-def _pow(x: Any, y: Any) -> Any:
-    if type(x) is not ndarray and type(y) is not ndarray:
-        return _spow(float(x), float(y))
-    with np.errstate(all="ignore"):
-        return np.power(x, y)
-
-
-def _exp(x: Any) -> Any:
-    if type(x) is float:
-        try:
-            return math.exp(x)
-        except OverflowError:
-            return _inf
-    with np.errstate(over="ignore"):
-        return np.exp(x)
-
-
-def _log(x: Any) -> Any:
-    if type(x) is float:
-        if x > 0:
-            return math.log(x)
-        return -_inf if x == 0 else _nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log(x)
+def _where(cond: Any, x: Any, y: Any) -> Any:
+    """``np.where(cond, x, y)`` with a constant ``cond``; ``x``, ``y`` may be Values."""
+    return call(WHERE, x, y, params=(raw(cond),))
 
 
 def _sigmoid(x: Any) -> Any:
@@ -121,6 +66,8 @@ def _sigmoid(x: Any) -> Any:
             return 1.0 / (1.0 + math.exp(-x))
         e = math.exp(x)  # underflows to 0.0 quietly; NaN stays NaN
         return e / (1.0 + e)
+    if type(x) is not ndarray:
+        return call(SIGMOID, x)
     with np.errstate(over="ignore"):
         t = np.negative(x)
         np.exp(t, out=t)
@@ -131,11 +78,11 @@ def _sigmoid(x: Any) -> Any:
 
 def _sigmoid_vjp(g: Any, ans: Any, x: Any) -> Any:
     """g * s * (1 - s), with one temporary array instead of three."""
-    if type(ans) is float:
+    if type(ans) is not ndarray or type(g) is not ndarray:
         return g * ans * (1 - ans)
     t = 1 - ans
     t *= ans
-    return np.multiply(t, g, out=t) if np.shape(g) == t.shape else t * g
+    return np.multiply(t, g, out=t) if g.shape == t.shape else t * g
 
 
 def _softplus(x: Any) -> Any:
@@ -147,7 +94,7 @@ def _softplus(x: Any) -> Any:
 
 def _sqrt(x: Any) -> Any:
     if type(x) is float:
-        return math.sqrt(x) if x >= 0 else _nan
+        return math.sqrt(x) if x >= 0 else NAN
     with np.errstate(invalid="ignore"):
         return np.sqrt(x)
 
@@ -163,44 +110,47 @@ def _relu(x: Any) -> Any:
 
 
 def _step(x: Any) -> Any:
-    """d relu / dx, with 0 at x == 0 (as PyTorch)."""
+    """d relu / dx, with 0 at x == 0 (as PyTorch): a constant, from the data."""
     if type(x) is float:
         return 1.0 if x > 0 else 0.0
+    if type(x) is not ndarray:
+        return _step(x.data)
     return (x > 0).astype(x.dtype)
 
 
-def _sign(x: Any) -> Any:
+def sign(x: Any) -> Any:
+    """-1, 0 or 1 (NaN stays NaN): d|x|/dx, a constant taken from the data."""
     if type(x) is float:
-        return (x > 0) - (x < 0) + 0.0
+        return (x > 0) - (x < 0) + 0.0 if x == x else NAN
+    if type(x) is not ndarray:
+        return sign(x.data)
     return np.sign(x)
 
 
 def _pow_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d/dx x**y = y * x**(y - 1), and 0 where y == 0 (as PyTorch), even at x == 0."""
-    if type(y) is not ndarray:
-        return g * y * _pow(x, y - 1) if y else g * 0.0
+    ry = raw(y)
+    if type(ry) is not ndarray:
+        return g * y * _pw(x, y - 1) if ry else g * 0.0
     with np.errstate(invalid="ignore"):  # 0 * inf where y == 0 is masked
-        return np.where(y == 0, 0.0, g * y * _pow(x, y - 1))
+        return _where(ry == 0, 0.0, g * y * _pw(x, y - 1))
 
 
 def _pow_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """d/dy x**y = x**y * log x: NaN for a negative base; 0 at x == 0 <= y (as PyTorch)."""
-    if type(x) is not ndarray and type(y) is not ndarray:
-        return g * 0.0 if x == 0 and y >= 0 else g * ans * _log(x)
+    rx, ry = raw(x), raw(y)
+    if type(rx) is not ndarray and type(ry) is not ndarray:
+        return g * 0.0 if rx == 0 and ry >= 0 else g * ans * _log_any(x)
     with np.errstate(invalid="ignore"):
-        return np.where((x == 0) & (y >= 0), 0.0, g * ans * _log(x))
+        return _where((rx == 0) & (ry >= 0), 0.0, g * ans * _log_any(x))
+
+
+def _log_any(x: Any) -> Any:
+    t = type(x)
+    return safe_log(x) if t is float or t is ndarray else call(LOG, x)
 
 
 # ---------------------------------------------------------------- reductions & shapes
-
-
-def _expand(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
-    """Broadcast the gradient of a reduction back to the reduced input's shape."""
-    if type(g) is not ndarray:
-        g = np.asarray(g)
-    if axis is not None and not keepdims:
-        g = np.expand_dims(g, axis)
-    return np.broadcast_to(g, shape)
 
 
 def _count(shape: tuple[int, ...], axis: Any) -> int:
@@ -210,19 +160,34 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
     return math.prod(shape[a] for a in axes)
 
 
+def _mean(x: Any, axis: Any, keepdims: bool) -> Any:
+    if type(x) is ndarray and x.size == 0:  # numpy's nan, without its warning
+        return np.full(np.sum(x, axis=axis, keepdims=keepdims).shape, NAN, x.dtype)
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
+    n = _count(shape_of(x), axis)
+    return expand(g * (1.0 / n if n else NAN), shape_of(x), axis, keepdims)
+
+
 def _max_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
     """Ties split the gradient equally (as ``torch.amax``)."""
+    x, a = raw(x), raw(ans)
     if type(x) is float:
         return g
-    a = ans if keepdims or axis is None else np.expand_dims(ans, axis)
+    if not (keepdims or axis is None):
+        a = np.expand_dims(a, axis)
     mask = (x == a).astype(x.dtype)
     with np.errstate(invalid="ignore"):  # a NaN maximum matches nothing: 0/0, NaN as torch
         mask /= mask.sum(axis=axis, keepdims=True)
-    return _expand(g, x.shape, axis, keepdims) * mask
+    return expand(g, x.shape, axis, keepdims) * mask
 
 
 def _transpose_vjp(g: Any, ans: Any, x: Any, axes: Any) -> Any:
-    return np.transpose(g, None if axes is None else np.argsort([a % g.ndim for a in axes]))
+    n = len(shape_of(g))
+    back = None if axes is None else tuple(np.argsort([a % n for a in axes]).tolist())
+    return call(TRANSPOSE, g, params=(back,))
 
 
 def _is_basic(idx: Any) -> bool:
@@ -230,8 +195,9 @@ def _is_basic(idx: Any) -> bool:
     return all(p is None or p is Ellipsis or type(p) in (int, slice) for p in parts)
 
 
-def _getitem_vjp(g: Any, ans: Any, x: Any, idx: Any) -> Any:
-    out = np.zeros_like(x)
+def _scatter(g: Any, shape: tuple[int, ...], dtype: Any, idx: Any) -> ndarray:
+    """Zeros of ``shape`` with ``g`` added at ``idx``: the adjoint of ``x[idx]``."""
+    out = np.zeros(shape, dtype)
     if _is_basic(idx):
         out[idx] = g
     else:  # repeated integer indices must add up
@@ -239,25 +205,42 @@ def _getitem_vjp(g: Any, ans: Any, x: Any, idx: Any) -> Any:
     return out
 
 
+def _getitem_vjp(g: Any, ans: Any, x: Any, idx: Any) -> Any:
+    rx = raw(x)
+    return call(SCATTER, g, params=(rx.shape, rx.dtype, idx))
+
+
+def _cast(x: Any, dtype: Any) -> Any:
+    return x.astype(dtype) if type(x) is ndarray else float(x)
+
+
 # ---------------------------------------------------------------- matrix products
 
 
-def _mm_vjp_a(g: Any, ans: Any, a: ndarray, b: ndarray) -> Any:
-    if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
-        return np.multiply.outer(g, b) if a.ndim > 1 else g * b
-    gb = np.swapaxes(b, -1, -2)
-    if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
-        return (g[..., None, :] @ gb)[..., 0, :]
-    return g @ gb
+def _mT(x: Any) -> Any:
+    """Swap the last two axes."""
+    if type(x) is ndarray:
+        return np.swapaxes(x, -1, -2)
+    n = len(shape_of(x))
+    return call(TRANSPOSE, x, params=((*range(n - 2), n - 1, n - 2),))
 
 
-def _mm_vjp_b(g: Any, ans: Any, a: ndarray, b: ndarray) -> Any:
-    if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
-        return g * a if b.ndim == 1 else a[:, None] * g[..., None, :]
-    at = np.swapaxes(a, -1, -2)
-    if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
-        return (at @ g[..., None])[..., 0]
-    return at @ g
+def _mm_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if nb == 1:  # (..., n, k) @ (k,) -> (..., n)
+        return g[..., None] * b if na > 1 else g * b
+    if na == 1:  # (k,) @ (..., k, m) -> (..., m)
+        return (g[..., None, :] @ _mT(b))[..., 0, :]
+    return g @ _mT(b)
+
+
+def _mm_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    na, nb = len(shape_of(a)), len(shape_of(b))
+    if na == 1:  # (k,) @ (..., k, m) -> (..., m)
+        return g * a if nb == 1 else a[:, None] * g[..., None, :]
+    if nb == 1:  # (..., n, k) @ (k,) -> (..., n)
+        return (_mT(a) @ g[..., None])[..., 0]
+    return _mT(a) @ g
 
 
 def _linear(x: ndarray, w: ndarray, b: ndarray | None) -> ndarray:
@@ -269,21 +252,23 @@ def _linear(x: ndarray, w: ndarray, b: ndarray | None) -> ndarray:
     return ans
 
 
-def _linear_vjp_x(g: ndarray, ans: Any, x: ndarray, w: ndarray, b: Any) -> ndarray:
-    return g @ w.T
+def _linear_vjp_x(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    return g @ _mT(w)
 
 
-def _linear_vjp_w(g: ndarray, ans: Any, x: ndarray, w: ndarray, b: Any) -> ndarray:
-    if x.ndim == 2:
-        return x.T @ g
-    if x.ndim == 1:
-        return np.multiply.outer(x, g)
-    lead = tuple(range(x.ndim - 1))  # (..., nin) inputs: sum over every leading axis
-    return np.tensordot(x, g, axes=(lead, lead))
+def _linear_vjp_w(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    nx = len(shape_of(x))
+    if nx == 2:
+        return _mT(x) @ g
+    if nx == 1:
+        return x[:, None] * g
+    # (..., nin) inputs: sum over every leading axis
+    nin, nout = shape_of(x)[-1], shape_of(g)[-1]
+    return _mT(call(RESHAPE, x, params=((-1, nin),))) @ call(RESHAPE, g, params=((-1, nout),))
 
 
-def _linear_vjp_b(g: ndarray, ans: Any, x: ndarray, w: ndarray, b: Any) -> ndarray:
-    return g.sum(axis=0) if g.ndim == 2 else g
+def _linear_vjp_b(g: Any, ans: Any, x: Any, w: Any, b: Any) -> Any:
+    return g  # the engine sums it down to the bias's shape
 
 
 # ---------------------------------------------------------------- fused losses
@@ -293,12 +278,17 @@ def _mse(p: Any, t: Any) -> Any:
     d = p - t
     if type(d) is float:
         return d * d
+    if d.size == 0:
+        return NAN
     return float(np.vdot(d, d)) / d.size
 
 
 def _mse_vjp(g: Any, ans: Any, p: Any, t: Any) -> Any:
     d = p - t
-    return d * (2.0 * g) if type(d) is float else d * (2.0 * g / d.size)
+    if type(d) is float:
+        return d * (2.0 * g)
+    n = d.size
+    return d * (2.0 * g / n) if n else d * NAN
 
 
 def _log_softmax(x: ndarray, axis: int) -> ndarray:
@@ -306,59 +296,54 @@ def _log_softmax(x: ndarray, axis: int) -> ndarray:
     return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
 
 
-def _log_softmax_vjp(g: ndarray, ans: ndarray, x: ndarray, axis: int) -> ndarray:
-    return g - np.exp(ans) * g.sum(axis=axis, keepdims=True)
+def _log_softmax_vjp(g: Any, ans: Any, x: Any, axis: int) -> Any:
+    return g - call(EXP, ans) * call(SUM, g, params=(axis, True))
 
 
 # ---------------------------------------------------------------- the table
 
+ADD = op("add", lambda x, y: x + y, (lambda g, ans, x, y: g, lambda g, ans, x, y: g), "binary")
+SUB = op("sub", lambda x, y: x - y, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), "binary")
+MUL = op("mul", lambda x, y: x * y,
+         (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), "binary")
+DIV = op("div", safe_div, (lambda g, ans, x, y: _dv(g, y),
+                           lambda g, ans, x, y: -g * _dv(ans, y)), "binary")
+POW = op("pow", safe_pow, (_pow_vjp_x, _pow_vjp_y), "binary")
+MATMUL = op("matmul", np.matmul, (_mm_vjp_a, _mm_vjp_b), "matmul")
+NEG = unary("neg", lambda x: -x, lambda g, ans, x: -g)
+# elementwise functions
+EXP = unary("exp", safe_exp, lambda g, ans, x: g * ans)
+LOG = unary("log", safe_log, lambda g, ans, x: _dv(g, x))
+TANH = unary("tanh", _tanh, lambda g, ans, x: g * (1 - ans * ans))
+SIGMOID = unary("sigmoid", _sigmoid, _sigmoid_vjp)
+RELU = unary("relu", _relu, lambda g, ans, x: g * _step(x))
+ABS = unary("abs", abs, lambda g, ans, x: g * sign(x))
+SQRT = unary("sqrt", _sqrt, lambda g, ans, x: _dv(g, 2 * ans))
+SOFTPLUS = unary("softplus", _softplus, lambda g, ans, x: g * _sigmoid(x))
+# where(cond, x, y) with a constant cond: args (x, y, cond)
+WHERE = op("where", lambda x, y, cond: np.where(cond, x, y),
+           (lambda g, ans, x, y, cond: _where(cond, g, 0.0),
+            lambda g, ans, x, y, cond: _where(cond, 0.0, g)), "select")
+# reductions: args (x, axis, keepdims); SUM is in opdef (unbroadcast needs it)
+MEAN = unary("mean", _mean, _mean_vjp, "reduce")
+MAX = unary("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+            _max_vjp, "reduce")
+# shapes: args (x, param); RESHAPE and BROADCAST_TO are in opdef
+TRANSPOSE = unary("transpose", lambda x, axes: np.transpose(x, axes), _transpose_vjp, "shape")
+GETITEM = unary("getitem", lambda x, idx: x[idx], _getitem_vjp, "shape")
+SCATTER = unary("scatter", _scatter,
+                lambda g, ans, x, shape, dtype, idx: call(GETITEM, g, params=(idx,)), "shape")
+CAST = unary("cast", _cast, lambda g, ans, x, dtype: call(CAST, g, params=(raw(x).dtype,))
+             if type(raw(x)) is ndarray else g, "shape")
+# fused for speed or stability
+LINEAR = op("linear", _linear, (_linear_vjp_x, _linear_vjp_w, _linear_vjp_b), "fused")
+MSE = op("mse", _mse, (_mse_vjp, lambda g, ans, p, t: -_mse_vjp(g, ans, p, t)), "fused")
+LOG_SOFTMAX = unary("log_softmax", _log_softmax, _log_softmax_vjp, "fused")
 
-def _op(name: str, fwd: Callable, vjps: tuple[Callable, ...], kind: str) -> Op:
-    return Op(name, fwd, vjps, kind, len(vjps))
+CORE: tuple[Op, ...] = (ADD, SUB, MUL, DIV, POW, MATMUL, NEG, EXP, LOG, TANH, SIGMOID, RELU,
+                        ABS, SQRT, SOFTPLUS, WHERE, SUM, MEAN, MAX, RESHAPE, TRANSPOSE,
+                        BROADCAST_TO, GETITEM, SCATTER, CAST, LINEAR, MSE, LOG_SOFTMAX)
 
-
-def _u(name: str, fwd: Callable, vjp: Callable, kind: str = "unary") -> Op:
-    return _op(name, fwd, (vjp,), kind)
-
-
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (
-        # arithmetic (broadcasting; unbroadcast happens in the engine)
-        _op("add", lambda x, y: x + y, (lambda g, ans, x, y: g, lambda g, ans, x, y: g), "binary"),
-        _op("sub", lambda x, y: x - y, (lambda g, ans, x, y: g, lambda g, ans, x, y: -g), "binary"),
-        _op("mul", lambda x, y: x * y,
-           (lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x), "binary"),
-        _op("div", _div, (lambda g, ans, x, y: _div(g, y),
-                         lambda g, ans, x, y: -g * _div(ans, y)), "binary"),
-        _op("pow", _pow, (_pow_vjp_x, _pow_vjp_y), "binary"),
-        _op("matmul", np.matmul, (_mm_vjp_a, _mm_vjp_b), "matmul"),
-        _u("neg", lambda x: -x, lambda g, ans, x: -g),
-        # elementwise functions
-        _u("exp", _exp, lambda g, ans, x: g * ans),
-        _u("log", _log, lambda g, ans, x: _div(g, x)),
-        _u("tanh", _tanh, lambda g, ans, x: g * (1 - ans * ans)),
-        _u("sigmoid", _sigmoid, _sigmoid_vjp),
-        _u("relu", _relu, lambda g, ans, x: g * _step(x)),
-        _u("abs", abs, lambda g, ans, x: g * _sign(x)),
-        _u("sqrt", _sqrt, lambda g, ans, x: _div(g, 2 * ans)),
-        _u("softplus", _softplus, lambda g, ans, x: g * _sigmoid(x)),
-        # reductions: args (x, axis, keepdims)
-        _u("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
-           lambda g, ans, x, axis, keepdims: _expand(g, _shape(x), axis, keepdims), "reduce"),
-        _u("mean", lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
-           lambda g, ans, x, axis, keepdims:
-           _expand(g / _count(_shape(x), axis), _shape(x), axis, keepdims), "reduce"),
-        _u("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
-           _max_vjp, "reduce"),
-        # shapes: args (x, param)
-        _u("reshape", lambda x, shape: np.reshape(x, shape),
-           lambda g, ans, x, shape: np.reshape(g, _shape(x)), "shape"),
-        _u("transpose", lambda x, axes: np.transpose(x, axes), _transpose_vjp, "shape"),
-        _u("getitem", lambda x, idx: x[idx], _getitem_vjp, "shape"),
-        # fused for speed or stability
-        _op("linear", _linear, (_linear_vjp_x, _linear_vjp_w, _linear_vjp_b), "fused"),
-        _op("mse", _mse, (_mse_vjp, lambda g, ans, p, t: -_mse_vjp(g, ans, p, t)), "fused"),
-        _u("log_softmax", _log_softmax, _log_softmax_vjp, "fused"),
-    )
-}
+OPS: dict[str, Op] = {o.name: o for o in (*CORE, *OPS_MATH, *OPS_ARRAY)}
+if len(OPS) != len(CORE) + len(OPS_MATH) + len(OPS_ARRAY):
+    raise RuntimeError("ops: two table entries share a name")  # caught at import, in tests
