@@ -20,10 +20,11 @@ def fmt(shape: tuple[int, ...]) -> str:
     return str(tuple(shape))
 
 
-def as_data(data: Any, who: str = "Value") -> Any:
+def as_data(data: Any, who: str = "Value", copy: bool = False) -> Any:
     """Numbers -> float; lists/tuples/arrays -> floating ndarray (0-d -> float).
 
     Integer and bool arrays become float64; float16/32/64 arrays keep their dtype.
+    ``copy=True`` never returns the caller's own array (a Value owns its data).
     """
     t = type(data)
     if t is float:
@@ -40,7 +41,9 @@ def as_data(data: Any, who: str = "Value") -> Any:
         elif arr.dtype.kind != "f":
             raise TypeError(f"{who}: cannot use an array of dtype {arr.dtype}; "
                             "give numbers (int, float or bool)")
-        return float(arr) if arr.ndim == 0 else arr
+        if arr.ndim == 0:
+            return float(arr)
+        return arr.copy() if copy and arr is data else arr
     raise TypeError(f"{who}: data must be a number, list, tuple or ndarray, "
                     f"not {t.__name__}")
 

@@ -9,33 +9,42 @@ A graph node keeps its op's inputs in three slots rather than a tuple: ``_a`` an
 ``_b`` (a Value, or the raw data of a plain operand) and ``_ctx`` (any further
 inputs, then the op's static arguments). One allocation per node instead of two
 halves the garbage collector's work on the scalar path.
+
+The reverse pass itself is :mod:`micrograd_nn.autodiff`; numpy's functions reach the
+op table through :mod:`micrograd_nn.numpy_api` (``__array_ufunc__`` and
+``__array_function__``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ._data import as_data, as_operand, fit, fmt, shape_error
-from .ops import OPS, Op
+from ._data import as_data, as_operand, fmt, shape_error
+from .ops import CAST, OPS, Op
 
 ndarray = np.ndarray
 _new = object.__new__
 
 
-class _GradMode:
-    """Whether new results record a graph; changed only by :class:`no_grad`."""
+class _GradMode(threading.local):
+    """Whether new results record a graph, per thread (as PyTorch's grad mode): a
+    thread running ``predict`` under :class:`no_grad` never turns off another thread's
+    graph. Changed only by :class:`no_grad`."""
 
-    __slots__ = ("enabled",)
-
-    def __init__(self) -> None:
-        self.enabled = True
+    enabled = True  # each new thread starts with graphs on
 
 
 _mode = _GradMode()
+
+
+def grad_enabled() -> bool:
+    """Whether Values made now, in this thread, record a graph."""
+    return _mode.enabled
 
 
 class no_grad(contextlib.ContextDecorator):
@@ -61,7 +70,8 @@ class no_grad(contextlib.ContextDecorator):
 
 
 def _result(ans: Any, op: Op, a: Any, b: Any, ctx: tuple, rg: bool) -> Value:
-    """Wrap an op's output; record the graph only if an input needs a gradient."""
+    """The node constructor: wrap an op's output, recording the graph only if an input
+    needs a gradient (and grad mode is on in this thread)."""
     t = type(ans)
     if t is not float and (t is not ndarray or not ans.ndim):
         ans = float(ans)
@@ -91,7 +101,7 @@ def _operator(name: str) -> Callable[[Value, Any], Any]:
 
     def method(self: Value, o: Any) -> Any:
         x = self.data
-        if type(o) is Value:
+        if type(o) is Value or isinstance(o, Value):
             y = o.data
             rg = self.requires_grad or o.requires_grad
         else:
@@ -105,6 +115,8 @@ def _operator(name: str) -> Callable[[Value, Any], Any]:
             raise shape_error(op, (x, y), e) from None
         if type(ans) is not float:
             return _result(ans, op, self, o, (), rg)
+        # An inlined copy of _result for float results: the scalar path's hot spot
+        # (measured in benchmarks/, W1). Keep the two in step.
         v = _new(Value)
         v.data = ans
         v._grad = None
@@ -161,7 +173,7 @@ def apply(op: Op | str, *inputs: Any, params: tuple = ()) -> Value:
         raise TypeError(f"{op.name}: takes {op.nin} inputs, got {len(inputs)}")
     ins, args, rg = list(inputs), [], False
     for i, x in enumerate(inputs):
-        if type(x) is Value:
+        if isinstance(x, Value):
             rg = rg or x.requires_grad
             x = x.data
         elif x is not None:
@@ -184,97 +196,26 @@ def _io(n: Value) -> tuple[tuple, tuple]:
     """A graph node's inputs (Values or constants) and its forward's arguments."""
     nin, a, b, ctx = n._op.nin, n._a, n._b, n._ctx
     if nin == 1:
-        return (a,), (a.data if type(a) is Value else a, *ctx)
+        return (a,), (a.data if isinstance(a, Value) else a, *ctx)
     ins = (a, b, *ctx[:nin - 2]) if nin > 2 else (a, b)
-    args = [x.data if type(x) is Value else x for x in ins]
+    args = [x.data if isinstance(x, Value) else x for x in ins]
     return ins, (*args, *ctx[nin - 2:])
-
-
-def _reset(root: Value) -> None:
-    """After a failed backward, clear the child counts it left behind."""
-    seen, stack = set(), [root]
-    while stack:
-        n = stack.pop()
-        n._pending = 0
-        for p in (_io(n)[0] if n._op is not None else ()):
-            if type(p) is Value and id(p) not in seen:
-                seen.add(id(p))
-                stack.append(p)
-
-
-def _accumulate(p: Value, gi: Any, g: Any) -> bool:
-    """Add one child's share ``gi`` (made from the child's gradient ``g``) into
-    ``p._grad``; True once ``p`` has all shares."""
-    pd = p.data
-    if type(pd) is float:
-        if type(gi) is not float:
-            gi = float(np.sum(gi))
-    elif type(gi) is not ndarray or gi.shape != pd.shape or gi.dtype != pd.dtype:
-        gi = fit(gi, pd)
-    pg = p._grad
-    if pg is not None:
-        p._grad = pg + gi
-    elif p._op is None and type(gi) is ndarray and (
-            gi is g or gi.base is not None or not gi.flags.writeable):
-        p._grad = gi.copy()  # a leaf owns its gradient array: never a view or a shared one
-    else:
-        p._grad = gi
-    p._pending -= 1
-    return p._pending == 0 and p._op is not None
-
-
-def _backprop(root: Value, seed: Any) -> None:
-    """Kahn's algorithm on child counts: no recursion, each VJP runs once. An exception
-    (a failing VJP, Ctrl-C) in either pass clears the counts, so the graph stays usable."""
-    try:
-        # Pass 1: count each node's children in this graph; clear non-leaf gradients.
-        stack = [root]
-        pop, push = stack.pop, stack.append
-        while stack:
-            n = pop()
-            for p in (n._a, n._b) if n._op.nin <= 2 else _io(n)[0]:
-                if type(p) is Value and p.requires_grad:
-                    if p._pending == 0 and p._op is not None:
-                        p._grad = None
-                        push(p)
-                    p._pending += 1
-        # Pass 2: a node's VJPs run once all its children have added their share.
-        root._grad = seed
-        stack = [root]
-        pop, push = stack.pop, stack.append
-        while stack:
-            n = pop()
-            op, g, ans, a = n._op, n._grad, n.data, n._a
-            if n._ctx or op.nin > 2:
-                ins, args = _io(n)
-                for vjp, p in zip(op.vjps, ins, strict=True):
-                    if (type(p) is Value and p.requires_grad
-                            and _accumulate(p, vjp(g, ans, *args), g)):
-                        push(p)
-                continue
-            # unary and binary ops without static arguments: most nodes, unpacked inline
-            x = a.data if type(a) is Value else a
-            if op.nin == 1:
-                if a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x), g):
-                    push(a)
-                continue
-            b = n._b
-            y = b.data if type(b) is Value else b
-            if type(a) is Value and a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x, y), g):
-                push(a)
-            if type(b) is Value and b.requires_grad and _accumulate(b, op.vjps[1](g, ans, x, y), g):
-                push(b)
-    except BaseException:
-        _reset(root)
-        raise
 
 
 class Value:
     """A scalar or tensor node of a computation graph.
 
-    ``Value(data, label="", requires_grad=True)``: a number gives a scalar Value
-    (``.data`` a float), a list, tuple or array a tensor Value (``.data`` an ndarray,
-    float64 unless given float32). The contract is shared/API.md, section Value.
+    ``Value(data, label="", requires_grad=True, copy=True)``: a number gives a scalar
+    Value (``.data`` a float), a list, tuple or array a tensor Value (``.data`` an
+    ndarray, float64 unless given float32). An array is copied, as ``torch.tensor``
+    does, so an optimizer step never writes into the caller's array; ``copy=False``
+    shares it (for those who want that).
+
+    numpy's own functions accept Values (``np.sin(v)``, ``np.concatenate([a, b])``)
+    and return Values; plain arrays beside them are constants. ``<``, ``<=``, ``>``,
+    ``>=`` compare the data (plain bools or bool arrays, no gradient), while ``==`` is
+    identity, so Values stay usable as dict keys and in sets (compare data with
+    ``np.equal(v, w)`` or ``v.data == w.data``).
 
     >>> a = Value(2.0); b = a * a + a
     >>> b.backward(); a.grad
@@ -283,12 +224,12 @@ class Value:
 
     __slots__ = ("data", "_grad", "label", "requires_grad", "_op", "_a", "_b", "_ctx",
                  "_pending")
-    __array_ufunc__ = None  # `ndarray (op) Value` defers to our reflected operators
 
-    def __init__(self, data: Any, label: str = "", requires_grad: bool = True) -> None:
-        if type(data) is Value:
+    def __init__(self, data: Any, label: str = "", requires_grad: bool = True, *,
+                 copy: bool = True) -> None:
+        if isinstance(data, Value):
             raise TypeError("Value(data): data is already a Value; use .detach() or .data")
-        self.data = as_data(data)
+        self.data = as_data(data, copy=copy)
         self._grad = None
         self.label = str(label)
         self.requires_grad = bool(requires_grad) and _mode.enabled
@@ -305,6 +246,12 @@ class Value:
             d = self.data
             self._grad = 0.0 if type(d) is float else np.zeros_like(d)
         return self._grad
+
+    @property
+    def has_grad(self) -> bool:
+        """Whether a gradient is stored (False before any backward pass reached this
+        Value and after ``grad = None``): optimizers skip parameters without one."""
+        return self._grad is not None
 
     @grad.setter
     def grad(self, value: Any) -> None:
@@ -386,6 +333,48 @@ class Value:
         return float(d.reshape(-1)[0])
 
     __float__ = item
+
+    def __bool__(self) -> bool:
+        """The truth of a one-element Value (as PyTorch); larger ones are ambiguous."""
+        d = self.data
+        if type(d) is float:
+            return d != 0.0
+        if d.size != 1:
+            raise ValueError(f"bool(): a Value of shape {fmt(d.shape)} has {d.size} elements, "
+                             "so its truth is ambiguous; use (v.data).any() or .all()")
+        return bool(d.reshape(-1)[0])
+
+    # ------------------------------------------------------------ comparisons
+    # Ordering compares the data, as numpy does: plain bools / bool arrays, no gradient.
+    def __lt__(self, o: Any) -> Any:
+        return self.data < _plain(o)
+
+    def __le__(self, o: Any) -> Any:
+        return self.data <= _plain(o)
+
+    def __gt__(self, o: Any) -> Any:
+        return self.data > _plain(o)
+
+    def __ge__(self, o: Any) -> Any:
+        return self.data >= _plain(o)
+
+    __hash__ = object.__hash__  # == stays identity (see the class docstring)
+
+    # ------------------------------------------------------------ numpy protocols
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.sin(v)``, ``arr + v``: route numpy's ufuncs to the op table."""
+        from .numpy_api import array_ufunc
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """``np.concatenate([a, b])``, ``np.sum(v)``: route numpy's functions."""
+        from .numpy_api import array_function
+        return array_function(func, types, args, kwargs)
+
+    def __apply_op__(self, op: Op, inputs: tuple, params: tuple) -> Value:
+        """Record table op ``op`` on ``inputs`` (the protocol :func:`.opdef.call` uses
+        when a VJP runs on Values under ``create_graph=True``)."""
+        return apply(op, *inputs, params=params)
 
     def __len__(self) -> int:
         self._need_tensor("len()")
@@ -478,6 +467,84 @@ class Value:
     def T(self) -> Value:
         return self.transpose()
 
+    # ------------------------------------------------------------ ndarray's methods
+    # As on ndarray, each is numpy's function of the same name applied to this Value.
+    def min(self, axis: Any = None, keepdims: bool = False) -> Value:
+        """Minimum; tied minima share the gradient equally."""
+        return np.min(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis: Any = None, keepdims: bool = False) -> Value:
+        return np.prod(self, axis=axis, keepdims=keepdims)
+
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Value:
+        """mean((x - mean(x))**2) * n / (n - ddof)."""
+        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Value:
+        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def cumsum(self, axis: Any = None) -> Value:
+        return np.cumsum(self, axis=axis)
+
+    def cumprod(self, axis: Any = None) -> Value:
+        return np.cumprod(self, axis=axis)
+
+    def ravel(self) -> Value:
+        return np.ravel(self)
+
+    def flatten(self) -> Value:
+        return np.ravel(self)
+
+    def squeeze(self, axis: Any = None) -> Value:
+        return np.squeeze(self, axis=axis)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Value:
+        return np.swapaxes(self, axis1, axis2)
+
+    def clip(self, min: Any = None, max: Any = None) -> Value:  # noqa: A002 (numpy's names)
+        return np.clip(self, min, max)
+
+    def dot(self, other: Any) -> Value:
+        return np.dot(self, other)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
+        return np.trace(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
+        return np.diagonal(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def repeat(self, repeats: Any, axis: Any = None) -> Value:
+        return np.repeat(self, repeats, axis=axis)
+
+    def take(self, indices: Any, axis: Any = None) -> Value:
+        return np.take(self, indices, axis=axis)
+
+    def round(self, decimals: int = 0) -> Value:
+        """Rounded data; its gradient is 0 (a step function)."""
+        return np.round(self, decimals)
+
+    def argmax(self, axis: Any = None) -> Any:
+        """Index of the maximum (a plain int or int array: no gradient)."""
+        return np.argmax(self.data, axis=axis)
+
+    def argmin(self, axis: Any = None) -> Any:
+        return np.argmin(self.data, axis=axis)
+
+    def copy(self) -> Value:
+        """A new node with the same values (gradient flows through it)."""
+        return _unary(CAST, self, self.dtype)
+
+    def astype(self, dtype: Any) -> Value:
+        """The same values as another float dtype; the gradient is cast back."""
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"astype: a Value holds floating data, not {dt}; for integers "
+                            "without gradient use v.data.astype(...)")
+        if type(self.data) is float and dt != np.float64:
+            raise TypeError(f"astype: a scalar Value is a Python float (float64); make a "
+                            f"one-element tensor first, e.g. Value(np.array([x], {dt.name!r}))")
+        return _unary(CAST, self, dt)
+
     def __getitem__(self, idx: Any) -> Value:
         """Basic (ints, slices, None, ...) and integer-array indexing, as numpy."""
         self._need_tensor("indexing")
@@ -498,21 +565,20 @@ class Value:
                             "with Value([x]) or Value(np.array(...))")
 
     # ------------------------------------------------------------ autodiff
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
         """Add d(self)/d(leaf) * grad into every leaf's ``.grad`` (reverse mode).
 
         A one-element root is seeded with 1; any other root needs ``grad`` of its
         shape. Leaf gradients accumulate across calls; intermediate gradients are
         recomputed from zero on each call. No recursion: depth is limited by memory.
+        ``create_graph=True`` records the backward pass itself, so each ``.grad`` is a
+        Value with a graph of its own (``x.grad.backward()`` gives second derivatives).
         """
         if not self.requires_grad:
             raise ValueError("backward: this Value does not require grad (it was made "
                              "under no_grad(), from constants or with requires_grad=False)")
-        seed = self._seed(grad)
-        if self._op is None:  # a leaf root: d(self)/d(self) = 1
-            self._grad = seed if self._grad is None else self._grad + seed
-        else:
-            _backprop(self, seed)
+        from .autodiff import backward
+        backward((self,), (self._seed(grad),), create_graph)
 
     def _seed(self, grad: Any) -> Any:
         d, shape = self.data, self.shape
@@ -525,7 +591,7 @@ class Value:
                              f"shape {fmt(shape)} is needed (without it the seed is 1 of "
                              "shape (), which fits only a one-element root); or reduce "
                              "it first, e.g. .sum()")
-        g = as_data(grad.data if type(grad) is Value else grad, "backward grad")
+        g = as_data(grad.data if isinstance(grad, Value) else grad, "backward grad")
         if np.shape(g) != shape:
             raise ValueError(f"backward: grad has shape {fmt(np.shape(g))} but the root "
                              f"has shape {fmt(shape)}")
@@ -542,9 +608,13 @@ def _axis(axis: Any) -> Any:
     raise TypeError(f"axis must be None, an int or a tuple of ints, not {type(axis).__name__}")
 
 
+def _plain(o: Any) -> Any:
+    return o.data if isinstance(o, Value) else o
+
+
 def as_value(x: Any) -> Value:
     """``x`` itself if it is a Value, else a constant Value of it."""
-    return x if type(x) is Value else Value(x, requires_grad=False)
+    return x if isinstance(x, Value) else Value(x, requires_grad=False)
 
 
 _NEG, _EXP, _LOG, _TANH, _SIGMOID, _RELU, _ABS, _SQRT, _SOFTPLUS = (

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from micrograd_nn import Value, engine, no_grad
+from micrograd_nn import Value, autodiff, engine, no_grad
 from micrograd_nn.engine import apply
 from micrograd_nn.ops import Op
 
@@ -83,8 +83,8 @@ def test_backward_interrupted_while_counting_leaves_graph_reusable() -> None:
     z = y * 3.0
     lines = 0
 
-    def tracer(frame, event, arg):  # raises KeyboardInterrupt inside _backprop's first loop
-        if frame.f_code is not engine._backprop.__code__:
+    def tracer(frame, event, arg):  # raises KeyboardInterrupt inside the counting step
+        if frame.f_code is not autodiff.count_children.__code__:
             return None
 
         def local(frame, event, arg):
