@@ -224,7 +224,7 @@ def _is_number(s: str) -> bool:
 
 def load_csv(path: str | os.PathLike, target_columns: int | str | Sequence[int | str] = -1,
              delimiter: str = ",", header: bool | None = None,
-             comment: str | None = "#") -> tuple[Array, Array]:
+             comment: str | None = "#", allow_nonfinite: bool = False) -> tuple[Array, Array]:
     """Read a numeric CSV file into ``X`` shape (n, n_features), ``y`` shape (n, n_targets).
 
     ``target_columns``: an index, a header name, or a sequence of them (default: the
@@ -234,6 +234,12 @@ def load_csv(path: str | os.PathLike, target_columns: int | str | Sequence[int |
     quoted, and spaces around them are ignored; a UTF-8 byte-order mark is skipped.
     A bad row (a non-numeric cell, the wrong number of columns) raises ``ValueError``
     naming the file, the line number (where the row starts) and the cell.
+
+    ``allow_nonfinite``: cells that parse to NaN or ±inf ("nan", "inf", "-Infinity",
+    or a number too large for a float such as "1e400") raise ``ValueError`` naming the
+    file, line and column by default: one such cell makes every loss and weight NaN
+    from the first step. ``allow_nonfinite=True`` keeps them (e.g. to impute them
+    yourself before training).
     """
     path = os.fspath(path)
     lines: list[tuple[int, list[str], int]] = []  # (first line, cells, last line)
@@ -278,10 +284,15 @@ def load_csv(path: str | os.PathLike, target_columns: int | str | Sequence[int |
                              f"{len(cells)}; fix or remove that row")
         for j, c in enumerate(cells):
             try:
-                data[i, j] = float(c)
+                v = float(c)
             except ValueError:
                 raise ValueError(f"load_csv: {path}, line {no}, column {j + 1}: {c!r} is "
                                  "not a number; fix the cell or remove that row") from None
+            if not (allow_nonfinite or math.isfinite(v)):
+                raise ValueError(f"load_csv: {path}, line {no}, column {j + 1}: {c!r} is "
+                                 f"{v} (not a finite number); fix the cell or remove that "
+                                 "row, or pass allow_nonfinite=True to keep it")
+            data[i, j] = v
     specs = [target_columns] if isinstance(target_columns, (int, str, np.integer)) \
         else list(target_columns)
     if not specs:

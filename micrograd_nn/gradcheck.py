@@ -39,7 +39,8 @@ class GradcheckError(AssertionError):
 class GradcheckReport:
     """What ``gradcheck`` found.
 
-    ``ok``: every checked entry is within tolerance. ``worst``: the entry with the
+    ``ok``: at least one entry was checked and every checked entry is within
+    tolerance. ``worst``: the entry with the
     largest ``|analytic - numeric| / (atol + rtol·|numeric|)``, as a dict with
     ``input`` (index among ``inputs``), ``index`` (element index tuple, ``()`` for a
     scalar), ``analytic``, ``numeric``, ``abs_err``. ``failures`` lists every
@@ -56,6 +57,9 @@ class GradcheckReport:
     rtol: float
     failures: list[dict[str, Any]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.ok = bool(self.ok) and self.checked > 0  # zero entries checked is no pass
+
     def __bool__(self) -> bool:
         return self.ok
 
@@ -64,8 +68,8 @@ class GradcheckReport:
         head = (f"gradcheck {'passed' if self.ok else 'FAILED'}: {self.checked} entries "
                 f"checked; input shapes {shapes}; output shape {self.output_shape}; "
                 f"eps={self.eps:g}, atol={self.atol:g}, rtol={self.rtol:g}")
-        if self.worst is None:
-            return head + " (no input requires grad: nothing to check)"
+        if self.worst is None:  # only a hand-made report: gradcheck refuses this case
+            return head + " (nothing was checked, so nothing passed)"
         w = self.worst
         where = f"input {w['input']} (shape {self.input_shapes[w['input']]}), element {w['index']}"
         lines = [head, f"  worst entry: {where}",
@@ -103,6 +107,9 @@ def gradcheck(f: Callable[..., Value], *inputs: Any, eps: float = 1e-6, atol: fl
     are. Each Value is copied to float64 first, so the caller's Values and their
     ``.grad`` are untouched. ``raise_on_failure=True`` raises :class:`GradcheckError`
     with the report's text instead of returning a failed report.
+
+    Raises ``ValueError`` when nothing would be checked (no input requires grad, or
+    those that do are empty): a report of zero entries must not read as a pass.
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
@@ -110,13 +117,18 @@ def gradcheck(f: Callable[..., Value], *inputs: Any, eps: float = 1e-6, atol: fl
         raise ValueError(f"gradcheck: need eps > 0, atol >= 0, rtol >= 0; got eps={eps}, "
                          f"atol={atol}, rtol={rtol}")
     xs = [_copy64(x) for x in inputs]
+    targets = [i for i, x in enumerate(xs) if type(x) is Value and x.requires_grad]
+    if not any(np.size(xs[i].data) for i in targets):
+        # a report of zero entries would read "passed" though no gradient was compared
+        raise ValueError(f"gradcheck: nothing to check: none of the {len(xs)} inputs is a "
+                         "non-empty Value with requires_grad=True; pass the Values to "
+                         "differentiate (constants are passed through, not checked)")
     out = f(*xs)
     if type(out) is not Value:
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     out_shape = out.shape
     rng = np.random.default_rng(seed)
     r = 1.0 if out_shape == () else rng.standard_normal(out_shape)
-    targets = [i for i, x in enumerate(xs) if type(x) is Value and x.requires_grad]
     if targets and out.requires_grad:
         out.backward(None if out_shape == () else np.asarray(r, dtype=out.dtype))
     analytic = {i: np.asarray(xs[i].grad, dtype=np.float64).copy() for i in targets}
@@ -207,12 +219,21 @@ def gradcheck_model(model: Any, X: Any, y: Any, loss: str | Callable[..., Value]
     value). ``X`` shape (batch, n_in), ``y`` its targets; ``loss``: a name in
     :mod:`micrograd_nn.losses` or a function.
     ``kwargs`` go to :func:`gradcheck` (eps, atol, rtol, raise_on_failure).
+    Raises ``ValueError`` if the model has no parameters or ``X`` no samples (nothing
+    would be checked).
     """
     from . import losses
 
-    fn = getattr(losses, loss) if isinstance(loss, str) else loss
+    fn = getattr(losses, loss, None) if isinstance(loss, str) else loss
     if not callable(fn):
-        raise ValueError(f"gradcheck_model: unknown loss {loss!r}")
+        raise ValueError(f"gradcheck_model: unknown loss {loss!r}; use a name in "
+                         "micrograd_nn.losses ('mse', 'sse_half', ...) or a function")
+    params = list(model.parameters()) if hasattr(model, "parameters") else []
+    if not params:
+        raise ValueError(f"gradcheck_model: {type(model).__name__} has no parameters, so "
+                         "there is nothing to check; pass a model with weights")
+    if np.ndim(X) == 0 or len(X) == 0:
+        raise ValueError(f"gradcheck_model: X has no samples (shape {np.shape(X)}); pass "
+                         "at least one row, e.g. X[:1], y[:1]")
     target = np.ravel(y) if isinstance(model, NeuronNet) else y
-    return gradcheck(lambda *ps: fn(_swapped(model, ps, X), target), *model.parameters(),
-                     **kwargs)
+    return gradcheck(lambda *ps: fn(_swapped(model, ps, X), target), *params, **kwargs)

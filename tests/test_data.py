@@ -246,3 +246,28 @@ def test_load_csv_non_utf8_file_is_a_clear_error(tmp_path):
     p.write_bytes("caf\xe9,b\n1,2\n".encode("latin-1"))
     with pytest.raises(ValueError, match=r"latin\.csv is not UTF-8 text"):
         data.load_csv(p)
+
+
+# ---------------------------------------------------------------- reliability: non-finite cells
+
+
+@pytest.mark.parametrize("cell", ["nan", "NaN", "inf", "-inf", "Infinity", "1e400"])
+def test_load_csv_non_finite_cell_is_an_error_naming_line_and_column(tmp_path, cell):
+    p = _write(tmp_path, f"a,b,y\n0,0,0\n1,{cell},1\n")
+    with pytest.raises(ValueError) as e:
+        data.load_csv(p)
+    msg = str(e.value)
+    assert msg.startswith("load_csv: ") and str(p) in msg
+    assert "line 3, column 2" in msg and repr(cell) in msg and "allow_nonfinite=True" in msg
+
+
+def test_load_csv_non_finite_target_is_an_error_too(tmp_path):
+    p = _write(tmp_path, "1,2,3\n4,5,nan\n")
+    with pytest.raises(ValueError, match=r"line 2, column 3: 'nan'"):
+        data.load_csv(p)
+
+
+def test_load_csv_keeps_non_finite_cells_only_when_asked(tmp_path):
+    p = _write(tmp_path, "a,b,y\n0,nan,0\n1,inf,1\n")
+    X, y = data.load_csv(p, allow_nonfinite=True)
+    assert np.isnan(X[0, 1]) and X[1, 1] == np.inf and y.tolist() == [[0], [1]]

@@ -138,8 +138,13 @@ def test_gradcheck_skips_constants_and_frozen_values():
     frozen = Value(np.array([3.0, 4.0]), requires_grad=False)
     report = gradcheck(lambda a, c, k: a * c * k, a, frozen, 2.5)
     assert report.ok and report.checked == 2
-    nothing = gradcheck(lambda c: c * 2.0, frozen)
-    assert nothing.ok and nothing.worst is None and "nothing to check" in str(nothing)
+    # checking nothing is no pass: it is refused, naming the fix
+    with pytest.raises(ValueError, match=r"gradcheck: nothing to check.*requires_grad=True"):
+        gradcheck(lambda c: c * 2.0, frozen)
+    with pytest.raises(ValueError, match="nothing to check"):
+        gradcheck(lambda c: c * 2.0, 3.0)
+    with pytest.raises(ValueError, match="nothing to check"):
+        gradcheck(lambda e: e.sum(), Value(np.zeros((0, 3))))
 
 
 def test_gradcheck_rejects_bad_arguments():
@@ -198,3 +203,24 @@ def test_gradcheck_model_checks_the_neuron_form():
     # the same loss as the tensor form's
     mlp_report = gradcheck_model(net.to_mlp(), X, y, loss="sse_half")
     assert mlp_report.ok and mlp_report.checked == report.checked
+
+
+# ---------------------------------------------------------------- reliability: nothing checked
+
+
+def test_a_report_of_zero_entries_is_never_a_pass():
+    r = GradcheckReport(ok=True, worst=None, checked=0, input_shapes=[], output_shape=(),
+                        eps=1e-6, atol=1e-5, rtol=1e-4)
+    assert not r.ok and not bool(r) and "nothing was checked" in str(r)
+
+
+def test_gradcheck_model_refuses_a_model_without_parameters_or_samples():
+    from micrograd_nn.gradcheck import gradcheck_model
+    from micrograd_nn.nn import MLP, Sequential, Tanh
+
+    with pytest.raises(ValueError, match="gradcheck_model: Sequential has no parameters"):
+        gradcheck_model(Sequential(Tanh()), np.ones((2, 2)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"gradcheck_model: X has no samples"):
+        gradcheck_model(MLP(2, [2], 1, seed=0), np.ones((0, 2)), np.zeros((0, 1)))
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        gradcheck_model(MLP(2, [2], 1, seed=0), np.ones((1, 2)), np.zeros((1, 1)), loss="hinge")
