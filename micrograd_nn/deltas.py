@@ -324,7 +324,7 @@ def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Comparison:
     else:
         lins = [m for m in model if isinstance(m, Linear)]
         params = model.parameters()
-        saved = [p._grad for p in params]  # None (unset) stays unset
+        saved = [p.grad if p.has_grad else None for p in params]  # unset stays unset
         for p in params:
             p.grad = None
         try:
@@ -347,7 +347,7 @@ def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Comparison:
 def _neuron_grads(net: NeuronNet, x: Any, ideal: Array) -> list[tuple[Array, Array | None]]:
     """∂ sse_half/∂w of every synapse of a NeuronNet, summed over the samples of x."""
     params = net.parameters()
-    saved = [p._grad for p in params]  # None (unset) stays unset
+    saved = [p.grad if p.has_grad else None for p in params]  # unset stays unset
     xs = np.asarray(x, dtype=np.float64).reshape(-1, net.sizes[0])
     ts = ideal.reshape(len(xs), net.sizes[-1])
     try:

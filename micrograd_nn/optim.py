@@ -33,7 +33,16 @@ from .engine import Value
 
 def _has_grad(p: Value) -> bool:
     # Value.grad reads as zeros when unset; the optimizer must tell "unset" apart.
-    return p._grad is not None
+    return p.has_grad
+
+
+def _grad_data(p: Value) -> Any:
+    """The stored gradient as data, or None when unset (a ``create_graph`` gradient is
+    a Value: the step uses its data)."""
+    if not p.has_grad:
+        return None
+    g = p.grad
+    return g.data if isinstance(g, Value) else g
 
 
 def _sign(x: float) -> float:
@@ -119,7 +128,7 @@ class SGD(Optimizer):
         lr, m, wd = self.lr, self.momentum, self.weight_decay
         dws = self._dw
         for i, p in enumerate(self.params):
-            g = p._grad
+            g = _grad_data(p)
             if g is None:
                 continue
             w = p.data
@@ -183,7 +192,7 @@ class Rprop(Optimizer):
         em, ep = self.etas
         lo, hi = self.step_sizes
         for i, p in enumerate(self.params):
-            g = p._grad
+            g = _grad_data(p)
             if g is None:
                 continue
             w = p.data
@@ -242,7 +251,7 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         lr, eps, wd = self.lr, self.eps, self.weight_decay
         for i, p in enumerate(self.params):
-            g = p._grad
+            g = _grad_data(p)
             if g is None:
                 continue
             w = p.data
@@ -286,11 +295,11 @@ def clip_grad_norm(params: Any, max_norm: float) -> float:
     with_grad = [p for p in ps if _has_grad(p)]
     sq = 0.0
     for p in with_grad:
-        g = p._grad
+        g = _grad_data(p)
         sq += g * g if type(g) is float else float(np.vdot(g, g))
     total = math.sqrt(sq)
     coef = max_norm / (total + 1e-6)
     if coef < 1.0:
         for p in with_grad:
-            p.grad = p._grad * coef
+            p.grad = _grad_data(p) * coef
     return total

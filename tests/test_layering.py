@@ -14,7 +14,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "micrograd_nn"
 LAYERS = [
     {"__init__", "opdef", "ops", "ops_math", "ops_array", "_data"},
-    {"engine", "autodiff", "numpy_api", "numpy_math", "numpy_array", "function"},
+    {"engine", "autodiff", "numpy_api", "numpy_math", "numpy_array", "numpy_select", "function"},
     {"nn", "init", "neurons"},
     {"losses", "optim"},
     {"data", "serialize"},
