@@ -53,9 +53,19 @@ class History:
     "layer1", "layer2", ...: the synapses feeding each layer of neurons) -> per epoch,
     the mean over the epoch's updates of that layer's gradient 2-norm. ``epochs``:
     epochs run.
-    ``stop_reason``: "epochs", "target_error", "early_stopping", "callback" or
-    "non_finite" (the loss became NaN or inf). ``best_epoch``: the epoch (from 1) with
-    the lowest monitored loss; ``restored``: whether its weights were put back.
+    ``stop_reason``: "epochs", "target_error", "early_stopping", "callback",
+    "non_finite" (the loss became NaN or inf) or "interrupted" (Ctrl-C: ``fit``
+    re-raises it with this History as ``exc.history``). ``best_epoch``: the epoch with
+    the lowest monitored loss, 0 when no epoch beat the untrained weights
+    (``initial_loss``, or ``initial_val_loss`` with validation data); ``restored``:
+    whether its weights were put back.
+    ``params``: the run's settings (``loss``, ``lr``, ``momentum``, ``optimizer``,
+    ``batch_size``, ``n_samples``, ``output_activation``: the model's last activation,
+    None if unknown, ...). ``data_stats``: what ``fit`` saw, for ``diagnose``:
+    ``nonfinite_X``/``nonfinite_y`` (NaN or inf entries in the training and validation
+    data), ``y_min``/``y_max`` (the finite targets' range, None if none), and at the
+    end of training ``output_min``/``output_max`` (per output, the trained model's
+    outputs on the training inputs).
     """
 
     loss: list[float] = field(default_factory=list)
@@ -70,6 +80,7 @@ class History:
     monitor: str = "loss"
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    data_stats: dict[str, Any] = field(default_factory=dict)
 
     @property
     def history(self) -> dict[str, list[float]]:
@@ -87,13 +98,35 @@ class History:
 
 
 class ProgressBar:
-    """A one-line progress bar on a TTY (stderr): epoch, loss, speed."""
+    """A one-line progress bar on a TTY (stderr): epoch, loss, speed.
+
+    ``verbose`` 1: the bar, only if stderr is a TTY; 2: one line per epoch; 0: nothing.
+    A stream that fails (a closed pipe: ``2>&1 | head``) ends the printing, never the
+    training.
+    """
 
     def __init__(self, epochs: int, verbose: int) -> None:
         self.stream = sys.stderr
-        tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        try:
+            tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        except (OSError, ValueError):  # a closed stream
+            tty = False
         self.mode = 0 if verbose <= 0 else (2 if verbose >= 2 else (1 if tty else 0))
         self.epochs, self.t0, self.last = epochs, time.perf_counter(), 0.0
+        self.open_line = False  # the bar's line has no newline yet
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # the reader is gone: stop printing, keep training
+            self.mode = 0
+
+    def close(self) -> None:
+        """End the bar's line (after an interrupt), so what follows starts on its own."""
+        if self.mode == 1 and self.open_line:
+            self._write("\n")
+        self.open_line = False
 
     def update(self, epoch: int, loss: float, val: float | None, done: bool = False) -> None:
         if not self.mode or (done and self.mode == 2):  # mode 2 printed every epoch already
@@ -109,7 +142,7 @@ class ProgressBar:
         text = (f"epoch {epoch}/{self.epochs} [{bar}] loss {loss:.6g}{v}  "
                 f"{speed:.1f} epochs/s")
         if self.mode == 2:
-            self.stream.write(text + "\n")
+            self._write(text + "\n")
         else:
-            self.stream.write("\r" + text + ("\n" if done else ""))
-        self.stream.flush()
+            self._write("\r" + text + ("\n" if done else ""))
+            self.open_line = not done

@@ -32,6 +32,8 @@ error for ``loss="mse"`` (``Σ (ideal − actual)² / n``); ``loss="sse_half"`` 
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
 from typing import Any
 from collections.abc import Callable, Sequence
@@ -44,6 +46,7 @@ from . import optim as _optim
 from .engine import Value, no_grad
 from .history import Callback, History, StopTraining, ProgressBar
 from .neurons import NeuronNet
+from .nn import ACTIVATIONS, Linear, Sequential
 
 __all__ = ["History", "Callback", "StopTraining", "fit", "evaluate", "predict", "LOSSES"]
 
@@ -144,6 +147,144 @@ def _restore(params: list[Value], snap: list[Any]) -> None:
             p.data[...] = d
 
 
+def _dup(v: Any) -> Any:
+    """A copy of optimizer state: arrays and the containers holding them are copied
+    (steps update them in place); numbers, strings and other objects are shared."""
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if isinstance(v, list):
+        return [_dup(x) for x in v]
+    if isinstance(v, tuple):
+        return tuple(_dup(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _dup(x) for k, x in v.items()}
+    return v
+
+
+def _opt_state(opt: Any) -> dict[str, Any]:
+    """The optimizer's attributes other than ``params`` (momentum buffers, step counts)."""
+    attrs = getattr(opt, "__dict__", {})
+    return {k: _dup(v) for k, v in attrs.items() if k != "params"}
+
+
+class _StepGuard:
+    """Makes every optimizer step all or nothing when Ctrl-C comes.
+
+    :meth:`install` (main thread only, and only over Python's own SIGINT handler:
+    ``signal.signal`` works nowhere else and a handler of the caller's is theirs)
+    puts in a handler that raises KeyboardInterrupt at once, as Python's does, except
+    during a step (:meth:`step`, or ``with guard:``): there it notes the signal and
+    raises when the step is complete. A KeyboardInterrupt raised *by* the step itself
+    (a custom handler, code in a custom optimizer) rolls the parameters and the
+    optimizer's state back to before the step. Without install (another thread, a
+    custom handler) only that rollback is left, which is harmless.
+    """
+
+    def __init__(self) -> None:
+        self._old: Any = None
+        self._inside = False
+        self._pending = False
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+                self._old = signal.signal(signal.SIGINT, self._on_sigint)
+        except (ValueError, OSError):  # e.g. a subinterpreter: keep Python's handler
+            self._old = None
+
+    def uninstall(self) -> None:
+        if self._old is not None:
+            try:
+                signal.signal(signal.SIGINT, self._old)
+            except (ValueError, OSError):
+                pass
+            self._old = None
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if self._inside:
+            self._pending = True
+        else:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> _StepGuard:
+        self._inside = True
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._inside, pending, self._pending = False, self._pending, False
+        if pending and exc_type is None:
+            raise KeyboardInterrupt
+
+    def step(self, opt: Any, params: list[Value]) -> None:
+        """``opt.step()``, whole or not at all."""
+        snap, state = _snapshot(params), _opt_state(opt)
+        self._inside = True
+        try:
+            opt.step()
+        except KeyboardInterrupt:  # raised inside the step: undo the half it did
+            _restore(params, snap)
+            for k, v in state.items():
+                setattr(opt, k, v)
+            raise
+        finally:
+            self._inside, pending, self._pending = False, self._pending, False
+        if pending:  # Ctrl-C came during the step, which is complete now: stop here
+            raise KeyboardInterrupt
+
+
+def _interrupted(hist: History, params: list[Value], bar: ProgressBar, t0: float) -> None:
+    """After a KeyboardInterrupt: no partial gradients, and a History of whole epochs."""
+    for p in params:
+        p.grad = None  # a backward pass may have stopped half way
+    n = hist.epochs  # set last in each epoch: lists longer than it hold a partial epoch
+    del hist.loss[n:], hist.val_loss[n:]
+    for v in hist.grad_norms.values():
+        del v[n:]
+    hist.stop_reason = "interrupted"
+    hist.seconds = time.perf_counter() - t0
+    bar.close()
+
+
+def _output_activation(model: Any) -> str | None:
+    """The name of the model's last activation ("identity" for a final Linear), or
+    None when it cannot be told (a custom module)."""
+    name = getattr(model, "output_activation", None)
+    if isinstance(name, str):
+        return name
+    if isinstance(model, Sequential) and len(model):
+        last = model[-1]
+        if isinstance(last, tuple(ACTIVATIONS.values())):
+            return last.name
+        if isinstance(last, Linear):
+            return "identity"
+    return None
+
+
+def _nonfinite(*arrays: Array | None) -> int:
+    return int(sum(a.size - np.count_nonzero(np.isfinite(a)) for a in arrays if a is not None))
+
+
+def _data_stats(X: Array, y: Array, Xv: Array | None, yv: Array | None) -> dict[str, Any]:
+    """What diagnose needs to know of the data (training and validation together)."""
+    finite = [a[np.isfinite(a)] for a in (y, yv) if a is not None]
+    ys = np.concatenate([a.ravel() for a in finite])
+    return {"nonfinite_X": _nonfinite(X, Xv), "nonfinite_y": _nonfinite(y, yv),
+            "y_min": float(ys.min()) if ys.size else None,
+            "y_max": float(ys.max()) if ys.size else None}
+
+
+def _output_stats(model: Any, X: Array) -> dict[str, Any]:
+    """The trained model's outputs on the training inputs: each output's min and max."""
+    with np.errstate(all="ignore"):  # weights may be huge: the stats say so themselves
+        out = predict(model, X)
+    if out.ndim == 0 or len(out) != len(X):  # a custom model without a sample axis
+        return {}
+    out = out.reshape(len(X), -1)
+    return {"output_min": out.min(axis=0).tolist(), "output_max": out.max(axis=0).tolist()}
+
+
 def _check_count(name: str, v: Any, allow_none: bool = False) -> int | None:
     if v is None and allow_none:
         return None
@@ -223,7 +364,24 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
 
     X (and y) are cast to the model's dtype: a float32 model trains in float32.
     Returns a :class:`History`. Training stops early, whatever the settings, when the
-    loss becomes NaN or inf (``stop_reason="non_finite"``).
+    loss becomes NaN or inf (``stop_reason="non_finite"``). The weights before the
+    first update count as epoch 0: with ``early_stopping`` and
+    ``restore_best_weights``, a run in which no epoch beats them puts them back
+    (``best_epoch == 0``).
+
+    Ctrl-C (KeyboardInterrupt) is re-raised, never swallowed, with the History so
+    far attached as ``exc.history`` (``stop_reason="interrupted"``, whole epochs
+    only). The model is left consistent: an optimizer step is applied whole or not
+    at all (in the main thread a Ctrl-C during a step waits for the step to finish;
+    a KeyboardInterrupt raised inside the step itself rolls the weights and the
+    optimizer state back), gradients are cleared (``p.grad = None``), and the best
+    weights are not restored. ``on_train_end`` callbacks are not called. A script
+    that should keep going after Ctrl-C catches it::
+
+        try:
+            h = fit(net, X, y, epochs=10_000)
+        except KeyboardInterrupt as e:
+            h = e.history
     """
     params = list(model.parameters()) if hasattr(model, "parameters") else None
     if not params:
@@ -293,80 +451,99 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
                        "momentum": getattr(opt, "momentum", momentum),
                        "epochs": epochs, "batch_size": batch_size, "seed": seed,
                        "optimizer": type(opt).__name__, "reduction": reduction,
-                       "n_samples": n})
-    for cb in callbacks:
-        if hasattr(cb, "on_train_begin"):
-            cb.on_train_begin(dict(hist.params))
-    hist.initial_loss = evaluate(model, X, y, loss_fn)
-    if Xv is not None:
-        hist.initial_val_loss = evaluate(model, Xv, yv, loss_fn)
+                       "n_samples": n, "output_activation": _output_activation(model)},
+                   data_stats=_data_stats(X, y, Xv, yv))
     bar = ProgressBar(epochs, verbose)
-    best, ref, best_snap, wait = math.inf, math.inf, None, 0
+    guard = _StepGuard()
     t0 = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        sums = [0.0] * len(groups)
-        steps = 0
-        for start in range(0, n, bs):
-            idx = order[start:start + bs]
-            opt.zero_grad()
-            batch_loss = _batch_loss(model, loss_fn, X[idx], y[idx])
-            k = len(idx)  # reduce over the batch's samples as asked
-            scale = (1.0 if reduction == "sum" else 1.0 / k) if summed else \
-                (float(k) if reduction == "sum" else 1.0)
-            if scale != 1.0:
-                batch_loss = batch_loss * scale
-            batch_loss.backward()
-            for j, (_, ps) in enumerate(groups):
-                sums[j] += math.sqrt(sum(_sq_norm(p) for p in ps))
-            opt.step()
-            steps += 1
-        for j, (name, _) in enumerate(groups):
-            hist.grad_norms[name].append(sums[j] / steps)
-        train_loss = evaluate(model, X, y, loss_fn)
-        hist.loss.append(train_loss)
-        val_loss = None
-        if Xv is not None:
-            val_loss = evaluate(model, Xv, yv, loss_fn)
-            hist.val_loss.append(val_loss)
-        hist.epochs = epoch
-        bar.update(epoch, train_loss, val_loss)
-        watched = train_loss if val_loss is None else val_loss
-        if watched < best:  # the lowest so far: the weights to restore
-            best, hist.best_epoch = watched, epoch
-            if patience and restore_best_weights:
-                best_snap = _snapshot(params)
-        if watched < ref - min_delta:  # improved by more than min_delta: patience restarts
-            ref, wait = watched, 0
-        else:
-            wait += 1
-        logs = {"epoch": epoch, "loss": train_loss, "val_loss": val_loss,
-                "grad_norms": {k: v[-1] for k, v in hist.grad_norms.items()},
-                "time": time.perf_counter() - t0}
-        stop = ""
-        if not math.isfinite(train_loss):
-            stop = "non_finite"
-        elif target_error is not None and train_loss <= target_error:
-            stop = "target_error"
-        elif patience and wait >= patience:
-            stop = "early_stopping"
+    try:
+        guard.install()
         for cb in callbacks:
-            try:
-                fn = cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb
-                if fn(epoch, logs) is True:
+            if hasattr(cb, "on_train_begin"):
+                cb.on_train_begin(dict(hist.params))
+        hist.initial_loss = evaluate(model, X, y, loss_fn)
+        if Xv is not None:
+            hist.initial_val_loss = evaluate(model, Xv, yv, loss_fn)
+        # The untrained weights are epoch 0: the first candidate for the best (a run
+        # whose every step makes things worse restores them) and the reference the
+        # first epoch must improve on to reset the patience.
+        start = hist.initial_val_loss if Xv is not None else hist.initial_loss
+        best = ref = start if math.isfinite(start) else math.inf
+        best_snap = _snapshot(params) if patience and restore_best_weights \
+            and math.isfinite(start) else None
+        wait = 0
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            sums = [0.0] * len(groups)
+            steps = 0
+            for begin in range(0, n, bs):
+                idx = order[begin:begin + bs]
+                opt.zero_grad()
+                batch_loss = _batch_loss(model, loss_fn, X[idx], y[idx])
+                k = len(idx)  # reduce over the batch's samples as asked
+                scale = (1.0 if reduction == "sum" else 1.0 / k) if summed else \
+                    (float(k) if reduction == "sum" else 1.0)
+                if scale != 1.0:
+                    batch_loss = batch_loss * scale
+                batch_loss.backward()
+                for j, (_, ps) in enumerate(groups):
+                    sums[j] += math.sqrt(sum(_sq_norm(p) for p in ps))
+                guard.step(opt, params)
+                steps += 1
+            train_loss = evaluate(model, X, y, loss_fn)
+            val_loss = evaluate(model, Xv, yv, loss_fn) if Xv is not None else None
+            # record the epoch; `epochs` last, so an interrupt in between is undone
+            # by cutting the lists back to hist.epochs
+            for j, (name, _) in enumerate(groups):
+                hist.grad_norms[name].append(sums[j] / steps)
+            hist.loss.append(train_loss)
+            if val_loss is not None:
+                hist.val_loss.append(val_loss)
+            hist.epochs = epoch
+            bar.update(epoch, train_loss, val_loss)
+            watched = train_loss if val_loss is None else val_loss
+            if watched < best:  # the lowest so far: the weights to restore
+                best, hist.best_epoch = watched, epoch
+                if patience and restore_best_weights:
+                    best_snap = _snapshot(params)
+            if watched < ref - min_delta:  # improved by more than min_delta: patience restarts
+                ref, wait = watched, 0
+            else:
+                wait += 1
+            logs = {"epoch": epoch, "loss": train_loss, "val_loss": val_loss,
+                    "grad_norms": {k: v[-1] for k, v in hist.grad_norms.items()},
+                    "time": time.perf_counter() - t0}
+            stop = ""
+            if not math.isfinite(train_loss):
+                stop = "non_finite"
+            elif target_error is not None and train_loss <= target_error:
+                stop = "target_error"
+            elif patience and wait >= patience:
+                stop = "early_stopping"
+            for cb in callbacks:
+                try:
+                    fn = cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb
+                    if fn(epoch, logs) is True:
+                        stop = stop or "callback"
+                except StopTraining:
                     stop = stop or "callback"
-            except StopTraining:
-                stop = stop or "callback"
-        if stop:
-            hist.stop_reason = stop
-            break
-    else:
-        hist.stop_reason = "epochs"
-    if patience and restore_best_weights and best_snap is not None \
-            and hist.best_epoch != hist.epochs:
-        _restore(params, best_snap)
-        hist.restored = True
+            if stop:
+                hist.stop_reason = stop
+                break
+        else:
+            hist.stop_reason = "epochs"
+        if best_snap is not None and hist.best_epoch != hist.epochs:
+            with guard:  # a half-restored model would be neither the best nor the last
+                _restore(params, best_snap)
+            hist.restored = True
+    except KeyboardInterrupt as e:
+        _interrupted(hist, params, bar, t0)
+        e.history = hist  # type: ignore[attr-defined]
+        raise
+    finally:
+        guard.uninstall()
     hist.seconds = time.perf_counter() - t0
+    hist.data_stats.update(_output_stats(model, X))
     bar.update(hist.epochs, hist.loss[-1], hist.val_loss[-1] if hist.val_loss else None,
                done=True)
     for cb in callbacks:

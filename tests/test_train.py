@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import math
+import signal
+import threading
 
 import numpy as np
 import pytest
@@ -421,3 +423,222 @@ def test_momentum_with_a_non_sgd_optimizer_is_an_error():
         with pytest.raises(ValueError, match="momentum=0.3 applies to SGD only"):
             fit(MLP(2, [2], 1, seed=0), X, y, optimizer=name, momentum=0.3, epochs=1,
                 verbose=0)
+
+
+# ---------------------------------------------------------------- reliability: Ctrl-C
+
+
+class _Stop(Callback):
+    def __init__(self, at):
+        self.at, self.ended = at, False
+
+    def on_epoch_end(self, epoch, logs):
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+    def on_train_end(self, history):
+        self.ended = True
+
+
+def test_ctrl_c_re_raises_with_the_history_so_far_and_no_gradients():
+    net = MLP(2, [3], 1, seed=0)
+    cb = _Stop(at=3)
+    with pytest.raises(KeyboardInterrupt) as e:
+        fit(net, X, Y, lr=0.5, epochs=50, validation_data=(X, Y), callbacks=[cb], verbose=0)
+    h = e.value.history
+    assert isinstance(h, History) and h.stop_reason == "interrupted" and h.epochs == 3
+    assert len(h.loss) == len(h.val_loss) == 3
+    assert all(len(v) == 3 for v in h.grad_norms.values())
+    assert h.loss[-1] == pytest.approx(evaluate(net, X, Y))  # the weights of epoch 3
+    assert all(p._grad is None for p in net.parameters())
+    assert not cb.ended  # on_train_end is for runs that finished
+    assert "interrupted" in repr(h)
+
+
+def _stepwise_reference(n_steps):
+    """The parameters and SGD momentum buffers after exactly n_steps whole steps."""
+    net = MLP(2, [3], 1, seed=0)
+    opt = CountingSGD(net.parameters(), lr=0.5, momentum=0.9)
+
+    class Stop(Exception):
+        pass
+
+    def step():
+        if opt.steps == n_steps:
+            raise Stop
+        CountingSGD.step(opt)
+
+    opt.step = step
+    with pytest.raises(Stop):
+        fit(net, X, Y, optimizer=opt, epochs=50, shuffle=False, verbose=0)
+    return [p.data.copy() for p in net.parameters()], [d.copy() for d in opt._dw]
+
+
+def _half_then(opt, action):
+    """A step that updates the first half of the parameters, runs ``action``, then the
+    rest: an interrupt "in the middle" of SGD.step."""
+    def step():
+        params = opt.params
+        half = len(params) // 2
+        opt.params = params[:half]
+        try:
+            SGD.step(opt)
+            action()
+        finally:
+            opt.params = params
+        rest = opt._dw
+        opt._dw = rest[half:]
+        opt.params = params[half:]
+        try:
+            SGD.step(opt)
+        finally:
+            opt.params, opt._dw = params, rest[:half] + opt._dw
+        opt.steps += 1
+    return step
+
+
+def test_an_interrupt_raised_inside_the_step_rolls_the_step_back():
+    net = MLP(2, [3], 1, seed=0)
+    opt = CountingSGD(net.parameters(), lr=0.5, momentum=0.9)
+    real = opt.step
+
+    def step():
+        if opt.steps == 5:  # the sixth step: half its weights move, then Ctrl-C
+            params = opt.params
+            opt.params = params[:2]
+            try:
+                SGD.step(opt)
+            finally:
+                opt.params = params
+            raise KeyboardInterrupt
+        real()
+
+    opt.step = step
+    with pytest.raises(KeyboardInterrupt) as e:
+        fit(net, X, Y, optimizer=opt, epochs=50, shuffle=False, verbose=0)
+    want, dw = _stepwise_reference(5)
+    for p, w in zip(net.parameters(), want, strict=True):
+        np.testing.assert_array_equal(p.data, w)  # not at all: five whole steps
+    for got, d in zip(opt._dw, dw, strict=True):
+        np.testing.assert_array_equal(got, d)  # the momentum buffers too
+    assert e.value.history.epochs == 1  # 4 samples per epoch: epoch 2 never finished
+    assert all(p._grad is None for p in net.parameters())
+
+
+def test_a_real_sigint_during_the_step_waits_for_the_step_to_finish():
+    net = MLP(2, [3], 1, seed=0)
+    opt = CountingSGD(net.parameters(), lr=0.5, momentum=0.9)
+    real = opt.step
+    fire = _half_then(opt, lambda: signal.raise_signal(signal.SIGINT))
+
+    def step():
+        (fire if opt.steps == 5 else real)()
+
+    opt.step = step
+    with pytest.raises(KeyboardInterrupt):
+        fit(net, X, Y, optimizer=opt, epochs=50, shuffle=False, verbose=0)
+    want, dw = _stepwise_reference(6)  # whole: the sixth step completed
+    for p, w in zip(net.parameters(), want, strict=True):
+        np.testing.assert_array_equal(p.data, w)
+    for got, d in zip(opt._dw, dw, strict=True):
+        np.testing.assert_array_equal(got, d)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def test_sigint_outside_a_step_interrupts_at_once_and_the_handler_is_restored():
+    seen = []
+
+    def cb(epoch, logs):
+        seen.append(epoch)
+        if epoch == 2:
+            signal.raise_signal(signal.SIGINT)
+
+    with pytest.raises(KeyboardInterrupt) as e:
+        fit(MLP(2, [3], 1, seed=0), X, Y, lr=0.5, epochs=20, callbacks=[cb], verbose=0)
+    assert seen == [1, 2] and e.value.history.epochs == 2
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    fit(MLP(2, [3], 1, seed=0), X, Y, lr=0.5, epochs=2, verbose=0)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_fit_in_a_worker_thread_trains_and_still_rolls_back_a_broken_step():
+    out = {}
+
+    def work():
+        net = MLP(2, [3], 1, seed=0)
+        out["h"] = fit(net, X, Y, lr=0.5, epochs=3, verbose=0)
+        opt = CountingSGD(net.parameters(), lr=0.5)
+        before = [p.data.copy() for p in net.parameters()]
+
+        def step():
+            opt.params[0].data += 1.0  # half a step, then the interrupt
+            raise KeyboardInterrupt
+
+        opt.step = step
+        try:
+            fit(net, X, Y, optimizer=opt, epochs=3, verbose=0)
+        except KeyboardInterrupt as e:
+            out["stop"] = e.history.stop_reason
+        out["same"] = all(np.array_equal(p.data, b)
+                          for p, b in zip(net.parameters(), before, strict=True))
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(60)
+    assert out["h"].epochs == 3 and out["stop"] == "interrupted" and out["same"]
+
+
+def test_the_progress_bar_line_is_ended_on_interrupt(monkeypatch):
+    err = _FakeTTY()
+    monkeypatch.setattr("sys.stderr", err)
+    with pytest.raises(KeyboardInterrupt):
+        fit(MLP(2, [3], 1, seed=0), X, Y, lr=0.5, epochs=50, callbacks=[_Stop(at=2)],
+            verbose=1)
+    assert err.getvalue().endswith("\n")
+
+
+# ---------------------------------------------------------------- reliability: epoch 0, pipes
+
+
+def test_the_untrained_weights_are_the_best_when_every_step_makes_things_worse():
+    Xs, ys = sine(10)  # unscaled inputs (x100) and too large a step: every epoch is worse
+    net = MLP(1, [], 1, output_activation=None, seed=0)
+    start = [p.data.copy() for p in net.parameters()]
+    h = fit(net, Xs * 100, ys, lr=3e-4, epochs=200, batch_size=None, early_stopping=5,
+            verbose=0)
+    assert h.stop_reason == "early_stopping" and h.epochs == 5
+    assert h.best_epoch == 0 and h.restored
+    assert all(v > h.initial_loss for v in h.loss)
+    for p, s in zip(net.parameters(), start, strict=True):
+        np.testing.assert_array_equal(p.data, s)
+
+
+class _ClosedPipe(io.StringIO):
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+def test_a_closed_progress_stream_stops_the_printing_not_the_training(monkeypatch, verbose):
+    monkeypatch.setattr("sys.stderr", _ClosedPipe())
+    h = fit(MLP(2, [3], 1, seed=0), X, Y, lr=0.5, epochs=5, verbose=verbose)
+    assert h.epochs == 5 and h.stop_reason == "epochs"
+
+
+def test_history_records_what_diagnose_needs():
+    Xs, ys = sine(12)
+    net = MLP(1, [4], 1, output_activation="tanh", seed=0)
+    h = fit(net, Xs, ys * 3, lr=0.05, epochs=2, validation_split=0.25, seed=0, verbose=0)
+    assert h.params["output_activation"] == "tanh"
+    st = h.data_stats
+    assert st["nonfinite_X"] == 0 and st["nonfinite_y"] == 0
+    assert st["y_min"] == pytest.approx(3 * ys.min()) and st["y_max"] == pytest.approx(3 * ys.max())
+    assert len(st["output_min"]) == 1 and -1 < st["output_min"][0] <= st["output_max"][0] < 1
+    Xn = X.copy()
+    Xn[1, 0] = np.nan
+    with np.errstate(all="ignore"):
+        hn = fit(MLP(2, [3], 1, seed=0), Xn, Y, lr=0.5, epochs=2, verbose=0)
+    assert hn.data_stats["nonfinite_X"] == 1 and hn.stop_reason == "non_finite"
