@@ -22,8 +22,8 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 from ._data import fmt
 from .engine import Value, apply
 from .numpy_select import FUNCTIONS as _SELECT
-from .numpy_select import cast_to, no_out, operand, permute, reshape_any, same, shape, value
-from .ops import BROADCAST_TO
+from .numpy_select import cast_to, no_out, operand, permute, reshape_any, same, value
+from .opdef import BROADCAST_TO, RESHAPE, shape_of
 from .ops_array import concatenate_op
 
 # ---------------------------------------------------------------- joining
@@ -42,7 +42,7 @@ def _join(who: str, xs: list[Any], axis: int, dtype: Any = None) -> Value:
     """``np.concatenate(xs, axis)`` as one ``concatenate`` node, after checking shapes."""
     if not xs:
         raise ValueError(f"{who}: need at least one array to join")
-    shapes = [shape(x) for x in xs]
+    shapes = [shape_of(x) for x in xs]
     s0 = shapes[0]
     for i, s in enumerate(shapes):
         if not s:
@@ -79,11 +79,11 @@ def stack(arrays: Any, axis: int = 0, out: Any = None, *, dtype: Any = None,
     xs = _items(arrays, "stack")
     if not xs:
         raise ValueError("stack: need at least one array to stack")
-    s0 = shape(xs[0])
+    s0 = shape_of(xs[0])
     for i, x in enumerate(xs):
-        if shape(x) != s0:
+        if shape_of(x) != s0:
             raise ValueError(f"stack: all inputs need the same shape, but input 0 has "
-                             f"{fmt(s0)} and input {i} has {fmt(shape(x))}; use "
+                             f"{fmt(s0)} and input {i} has {fmt(shape_of(x))}; use "
                              "np.concatenate to join along an existing axis")
     ax = normalize_axis_index(axis, len(s0) + 1, msg_prefix="stack")
     new = (*s0[:ax], 1, *s0[ax:])
@@ -98,14 +98,14 @@ def vstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Value:
 def hstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Value:
     """Columns: join on axis 1 (axis 0 for 1-D inputs)."""
     xs = [_atleast(x, 1) for x in _items(tup, "hstack")]
-    return _join("hstack", xs, 0 if xs and len(shape(xs[0])) == 1 else 1, dtype)
+    return _join("hstack", xs, 0 if xs and len(shape_of(xs[0])) == 1 else 1, dtype)
 
 
 def column_stack(tup: Any) -> Value:
     """1-D inputs become columns (n,) -> (n, 1); join on axis 1."""
     xs = []
     for x in _items(tup, "column_stack"):
-        s = shape(x)
+        s = shape_of(x)
         xs.append(reshape_any(x, (-1, 1) if len(s) == 1 else (1, 1)) if len(s) < 2 else x)
     return _join("column_stack", xs, 1)
 
@@ -192,7 +192,7 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Value]:
 
 
 def _need_ndim(who: str, x: Any, nd: int) -> None:
-    s = shape(x)
+    s = shape_of(x)
     if len(s) < nd:
         raise ValueError(f"{who}: needs at least {nd} dimensions, got shape {fmt(s)}")
 
@@ -231,9 +231,9 @@ def reshape(a: Any, shape: Any = None, order: str = "C", *, newshape: Any = None
         shape = newshape
     new = _new_shape("reshape", v.shape, shape)
     if order == "C":
-        return apply(RESHAPE_OP, v, params=(new,))
+        return apply(RESHAPE, v, params=(new,))
     if order == "F":  # column-major: reverse the axes around a row-major reshape
-        return _reverse(apply(RESHAPE_OP, _reverse(v), params=(new[::-1],)))
+        return _reverse(apply(RESHAPE, _reverse(v), params=(new[::-1],)))
     raise ValueError(f"reshape: order={order!r} is not supported for Values; use 'C' or 'F'")
 
 
@@ -251,13 +251,13 @@ def squeeze(a: Any, axis: Any = None) -> Value:
     v = value(a, "squeeze")
     s = v.shape
     if axis is None:
-        return apply(RESHAPE_OP, v, params=(tuple(d for d in s if d != 1),))
+        return apply(RESHAPE, v, params=(tuple(d for d in s if d != 1),))
     axes = normalize_axis_tuple(axis, v.ndim, argname="axis")
     for ax in axes:
         if s[ax] != 1:
             raise ValueError(f"squeeze: cannot remove axis {ax} of a Value of shape {fmt(s)}: "
                              f"its size is {s[ax]}, not 1")
-    return apply(RESHAPE_OP, v, params=(tuple(d for i, d in enumerate(s) if i not in axes),))
+    return apply(RESHAPE, v, params=(tuple(d for i, d in enumerate(s) if i not in axes),))
 
 
 def expand_dims(a: Any, axis: Any) -> Value:
@@ -266,13 +266,13 @@ def expand_dims(a: Any, axis: Any) -> Value:
     nd = v.ndim + (1 if isinstance(axis, (int, np.integer)) else len(axis))
     axes = normalize_axis_tuple(axis, nd, argname="axis")
     it = iter(v.shape)
-    return apply(RESHAPE_OP, v, params=(tuple(1 if i in axes else next(it) for i in range(nd)),))
+    return apply(RESHAPE, v, params=(tuple(1 if i in axes else next(it) for i in range(nd)),))
 
 
 def _atleast(x: Any, nd: int) -> Any:
     """numpy's atleast_{1,2,3}d on a Value or constant: () -> (1,)*nd, (n,) -> (1, n) for
     2-D and (1, n, 1) for 3-D, (m, n) -> (m, n, 1) for 3-D."""
-    s = shape(x)
+    s = shape_of(x)
     if len(s) >= nd:
         return x
     if nd == 3:
@@ -350,7 +350,7 @@ def broadcast_to(array: Any, shape: Any, subok: bool = False) -> Value:
     v = value(array, "broadcast_to")
     new = _new_shape_plain("broadcast_to", shape)
     s = v.shape
-    if len(s) > len(new) or any(m not in (1, n) for m, n in zip(s[::-1], new[::-1])):
+    if len(s) > len(new) or any(m not in (1, n) for m, n in zip(s[::-1], new[::-1], strict=False)):
         raise ValueError(f"broadcast_to: a Value of shape {fmt(s)} cannot broadcast to "
                          f"{fmt(new)}; each of its trailing dimensions must equal the target's "
                          "or be 1")
@@ -371,18 +371,16 @@ def _new_shape_plain(who: str, shape: Any) -> tuple[int, ...]:
 def broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
     """Every input broadcast to their common shape (Values as Values, arrays as arrays)."""
     xs = [operand(x, "broadcast_arrays") for x in args]
-    shapes = [shape(x) for x in xs]
+    shapes = [shape_of(x) for x in xs]
     try:
         common = np.broadcast_shapes(*shapes)
     except ValueError:
         raise ValueError("broadcast_arrays: shapes " + " and ".join(fmt(s) for s in shapes)
                          + " do not broadcast; trailing dimensions must be equal or 1") from None
-    return tuple(x if shape(x) == common else
+    return tuple(x if shape_of(x) == common else
                  apply(BROADCAST_TO, x, params=(common,)) if isinstance(x, Value) else
                  np.broadcast_to(x, common) for x in xs)
 
-
-RESHAPE_OP = apply.__globals__["OPS"]["reshape"]
 
 FUNCTIONS: dict[Callable, Callable] = {
     np.concatenate: concatenate, np.stack: stack, np.vstack: vstack, np.hstack: hstack,
