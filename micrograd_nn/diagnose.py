@@ -4,28 +4,43 @@
 and returns a :class:`Diagnosis`: a list of :class:`Finding`, each with a ``kind``,
 what was seen (with numbers) and concrete advice. Kinds:
 
-================== =================================================================
-kind               seen when
-================== =================================================================
-converged          the error reached ``tol`` (or the target), or fell ≥ 90% and flattened
-converging         the error is still falling at the end
-diverging          the error grew (≥ 1.2× the start), keeps rising, or became NaN/inf
-oscillating        the error jumps up and down (it rises by ≥ 30% of what it falls,
-                   moving ≥ 10% of its level over the last third of the epochs)
-stalled            the error is frozen (moves < 1% of its level over the last third of
-                   the epochs) above ``tol``: from the start, or on a plateau after a fall
-                   of less than 90% (a local minimum, e.g. XOR stuck at 0.125)
-overfitting        the validation error rises while the training error falls
-vanishing_gradients  a layer's gradient is ~0, or ≤ 1e-3 × the largest layer's
-exploding_gradients  a layer's gradient exceeds ``explode`` or becomes NaN/inf
-saturated          ≥ half of a hidden sigmoid/tanh layer's outputs sit at its flat ends
-dead_relu          ≥ ``dead_fraction`` of a ReLU layer's units output 0 for every sample
-================== =================================================================
+=================== ================================================================
+kind                seen when
+=================== ================================================================
+converged           the error reached ``tol`` (or the target), or fell ≥ 90% and
+                    flattened; after early stopping: the monitored error fell ≥ 10%
+                    before it stopped improving
+converging          the error is still falling at the end
+diverging           the error grew (≥ 1.2× the start), keeps rising, or became NaN/inf
+                    (early stopping does not hide it: the whole curve is read, from
+                    epoch 0, the untrained weights)
+oscillating         the error jumps up and down (it rises by ≥ 30% of what it falls,
+                    moving ≥ 10% of its level over the last third of the epochs)
+stalled             the error is frozen (moves < 1% of its level over the last third of
+                    the epochs) above ``tol``: from the start, or on a plateau after a
+                    fall of less than 90% (a local minimum, e.g. XOR stuck at 0.125)
+overfitting         the validation error rises while the training error falls
+vanishing_gradients a layer's gradient is ~0, or ≤ 1e-3 × the largest layer's
+exploding_gradients a layer's gradient exceeds ``explode`` or becomes NaN/inf
+saturated           ≥ half of a hidden sigmoid/tanh layer's outputs sit at its flat ends
+dead_relu           ≥ ``dead_fraction`` of a ReLU layer's units output 0 for every sample
+nonfinite_data      the inputs or targets hold NaN or inf (not the learning rate's fault)
+unreachable_targets the targets lie outside what the output activation can give (a
+                    target of 5 for a sigmoid output): not a local minimum
+dead_output         an output is the same for every sample: a ReLU output stuck at 0,
+                    or a constant output whose error only looks converged
+loss_mismatch       a logit loss (``bce_with_logits``, ``softmax_cross_entropy``) on a
+                    model whose last layer squashes already (sigmoid, tanh, relu)
+=================== ================================================================
 
-The last two need activations: pass ``model`` and inputs ``X``. In the article's
-words, 99% of the time the hyperparameters (learning rate, momentum, bias neurons,
-number of neurons) are to blame and 1% of the time the architecture; the advice
-follows that order.
+``saturated`` and ``dead_relu`` need activations: pass ``model`` and inputs ``X``. The
+last four read what ``fit`` records (``History.data_stats``, ``History.params``);
+``model``, ``X`` and ``y`` given here take precedence. When one of them explains a
+flat curve (non-finite data, unreachable targets, a dead output), it comes first and
+the curve's "converged"/"stalled" reading, with its advice, is left out. In the
+article's words, 99% of the time the hyperparameters (learning rate, momentum, bias
+neurons, number of neurons) are to blame and 1% of the time the architecture; the
+advice follows that order.
 """
 
 from __future__ import annotations
@@ -39,11 +54,13 @@ import numpy as np
 from .engine import no_grad
 from .neurons import NeuronNet
 from .nn import ReLU, Sequential, Sigmoid, Tanh
+from .train import _output_activation, predict
 
-__all__ = ["Finding", "Diagnosis", "diagnose", "KINDS", "ADVICE"]
+__all__ = ["Finding", "Diagnosis", "diagnose", "KINDS", "ADVICE", "OUTPUT_RANGES"]
 
 KINDS = ("converged", "converging", "diverging", "oscillating", "stalled", "overfitting",
-         "vanishing_gradients", "exploding_gradients", "saturated", "dead_relu")
+         "vanishing_gradients", "exploding_gradients", "saturated", "dead_relu",
+         "nonfinite_data", "unreachable_targets", "dead_output", "loss_mismatch")
 
 #: The advice attached to each kind of finding, most likely fix first.
 ADVICE: dict[str, list[str]] = {
@@ -102,7 +119,38 @@ ADVICE: dict[str, list[str]] = {
         "initialise biases at 0 (init='he') rather than negative values",
         "try tanh or sigmoid in the hidden layers",
     ],
+    "nonfinite_data": [
+        "fix or drop the rows with NaN/inf before training: np.isfinite(X).all(axis=1) "
+        "picks the clean rows (load_csv refuses such cells unless allow_nonfinite=True)",
+        "or fill the gaps (e.g. each column's mean) if dropping rows loses too much; no "
+        "learning rate or momentum helps while they are there",
+    ],
+    "unreachable_targets": [
+        "scale the targets into the output's range (for a sigmoid, (y - min) / (max - "
+        "min) gives [0, 1]) and scale the predictions back",
+        "or use output_activation='identity' (a linear output) for targets of any size",
+        "no learning rate, momentum or number of epochs fixes this: it is the "
+        "architecture (the 1% case)",
+    ],
+    "dead_output": [
+        "a ReLU output dies once its input is below 0 for every sample: use "
+        "output_activation='identity' for regression",
+        "lower the learning rate: one big step can push the outputs to a flat end (0 for "
+        "a ReLU, 0 or 1 for a sigmoid) for good",
+        "start again from another seed or smaller weights (init='xavier' or 'he')",
+    ],
+    "loss_mismatch": [
+        "use output_activation='identity' (None): the loss applies the sigmoid/softmax "
+        "itself; read probabilities as sigmoid(output) or softmax(output)",
+        "or keep the squashing output layer and train with loss='mse' on its outputs",
+    ],
 }
+
+#: What each output activation can give: (low, high), reachable at the ends or near them.
+OUTPUT_RANGES: dict[str, tuple[float, float]] = {
+    "sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, math.inf),
+    "identity": (-math.inf, math.inf)}
+_LOGIT_LOSSES = {"bce_with_logits": "sigmoid", "softmax_cross_entropy": "softmax"}
 
 
 @dataclass
@@ -220,6 +268,154 @@ def _curve(loss: list[float], params: dict[str, Any], stop: str, tol: float,
                     start=start, last=last)
 
 
+def _early_stopped(curve: list[float], initial: float | None, name: str, best_epoch: int,
+                   restored: bool, params: dict[str, Any], tol: float) -> Finding:
+    """The convergence finding of a run early stopping ended. ``curve``: the monitored
+    error per epoch, ``initial``: its value before training (epoch 0), if known.
+
+    Early stopping ends every run the same way (no improvement for ``patience``
+    epochs), so it says nothing about how the run went: the whole curve is read.
+    Its tail, past the best epoch, rises or wanders by design and is not held
+    against it; a curve that ends higher than it began diverged, whatever stopped it.
+    """
+    first = 0 if initial is not None else 1
+    M = np.asarray(([] if initial is None else [initial]) + list(curve), dtype=np.float64)
+    n = len(curve)
+    if not np.all(np.isfinite(M)):
+        return _curve(list(curve), params, "early_stopping", tol, initial)
+    b = int(np.argmin(M))
+    start, last, lo = float(M[0]), float(M[-1]), float(M[b])
+    at = b + first
+    untrained = " (the untrained weights)" if at == 0 else ""
+    kept = f"; epoch {at}'s weights were restored" if restored else ""
+    ended = f"early stopping ended training at epoch {n}"
+    if last > 1.2 * start and last >= 1.5 * lo:
+        return _finding("diverging", f"the {name} grew from {start:.4g} (epoch {first}) to "
+                        f"{last:.4g} (epoch {n}) and {ended}; its lowest was {lo:.4g} at "
+                        f"epoch {at}{untrained}{kept}", start=start, last=last, lowest=lo,
+                        best_epoch=at)
+    if b == 0:
+        return _finding("stalled", f"no epoch improved on the {name} of epoch {first} "
+                        f"({start:.4g}){untrained}: {ended}, at {last:.4g}{kept}",
+                        last=last, fell=0.0, best_epoch=at)
+    fell = (start - lo) / start if start > 0 else 0.0
+    if lo <= tol or fell >= 0.1:
+        return _finding("converged", f"{ended}: the monitored error last improved at epoch "
+                        f"{best_epoch or at} ({name} {start:.4g} at epoch {first}, lowest "
+                        f"{lo:.4g} at epoch {at}){kept}", best_epoch=at, start=start,
+                        lowest=lo)
+    return _finding("stalled", f"the {name} fell only {100 * fell:.1f}% (from {start:.4g} "
+                    f"to {lo:.4g} at epoch {at}) before it stopped improving: {ended}{kept}",
+                    last=last, fell=fell, best_epoch=at)
+
+
+def _facts(history: Any, params: dict[str, Any], model: Any, X: Any, y: Any) -> dict[str, Any]:
+    """What is known of the data and the model's outputs: from ``fit``'s record
+    (``History.data_stats``), overridden by ``model``/``X``/``y`` when given."""
+    facts = dict(getattr(history, "data_stats", {}) or {})
+    facts["output_activation"] = (_output_activation(model) if model is not None
+                                  else params.get("output_activation"))
+    if X is not None:
+        Xa = np.asarray(X, dtype=np.float64)
+        facts["nonfinite_X"] = int(Xa.size - np.count_nonzero(np.isfinite(Xa)))
+    if y is not None:
+        ya = np.asarray(y, dtype=np.float64)
+        ok = ya[np.isfinite(ya)]
+        facts["nonfinite_y"] = int(ya.size - ok.size)
+        facts["y_min"] = float(ok.min()) if ok.size else None
+        facts["y_max"] = float(ok.max()) if ok.size else None
+        facts["y"] = ya
+    if model is not None and X is not None and not facts["nonfinite_X"]:
+        with np.errstate(all="ignore"):
+            out = predict(model, X)
+        out = out.reshape(len(out), -1)
+        facts["output_min"] = out.min(axis=0).tolist()
+        facts["output_max"] = out.max(axis=0).tolist()
+    return facts
+
+
+def _nonfinite_data(facts: dict[str, Any]) -> Finding | None:
+    nx, ny = int(facts.get("nonfinite_X") or 0), int(facts.get("nonfinite_y") or 0)
+    if not (nx or ny):
+        return None
+    where = " and ".join(f"{k} in the {w}" for k, w in ((nx, "inputs X"), (ny, "targets y"))
+                         if k)
+    return _finding("nonfinite_data", f"the data hold NaN or inf values ({where}): every "
+                    "error and gradient they touch is NaN from the first step, so the "
+                    "curve says nothing about the learning rate", nonfinite_X=nx,
+                    nonfinite_y=ny)
+
+
+def _span(lo: float, hi: float) -> str:
+    left = "[0" if lo == 0 else f"({lo:g}"
+    return f"{left}, {'inf)' if hi == math.inf else f'{hi:g})'}"
+
+
+def _unreachable(facts: dict[str, Any], loss: Any, last: float) -> Finding | None:
+    act, lo_t, hi_t = facts.get("output_activation"), facts.get("y_min"), facts.get("y_max")
+    if loss in _LOGIT_LOSSES or act not in OUTPUT_RANGES or lo_t is None or hi_t is None:
+        return None
+    lo, hi = OUTPUT_RANGES[act]
+    slack = 1e-9 * max(1.0, abs(lo_t), abs(hi_t))
+    if lo_t >= lo - slack and hi_t <= hi + slack:
+        return None
+    share = ""
+    if "y" in facts:
+        ya = facts["y"]
+        out = ya[np.isfinite(ya) & ((ya < lo - slack) | (ya > hi + slack))]
+        share = f" ({out.size} of {ya.size} target values)"
+    reach = "[0, 1]" if act == "sigmoid" else "[-1, 1]" if act == "tanh" else _span(lo, hi)
+    return _finding("unreachable_targets", f"the targets run from {lo_t:g} to {hi_t:g}, but "
+                    f"the {act} output layer only gives values in {reach}: no weights reach "
+                    f"the targets outside it{share}, so the error ({last:.4g} at the end) "
+                    "cannot fall to 0. This is not a local minimum", activation=act,
+                    y_min=lo_t, y_max=hi_t)
+
+
+def _dead_outputs(facts: dict[str, Any], curve: Finding, n_samples: Any) -> list[Finding]:
+    act = facts.get("output_activation")
+    mins, maxs = facts.get("output_min"), facts.get("output_max")
+    if not mins or not maxs:
+        return []
+    lo_t, hi_t = facts.get("y_min"), facts.get("y_max")
+    y_spread = None if lo_t is None or hi_t is None else hi_t - lo_t
+    samples = f"{n_samples} samples" if n_samples else "the samples"
+    out = []
+    for j, (a, b) in enumerate(zip(mins, maxs, strict=True)):
+        if not (math.isfinite(a) and math.isfinite(b)):
+            continue
+        name = f"output {j + 1}" if len(mins) > 1 else "the output"
+        if act == "relu" and b <= 0.0 and (y_spread is None or y_spread > 0 or hi_t > 0):
+            out.append(_finding("dead_output", f"{name} is 0 for every one of the {samples}: "
+                                "its ReLU is dead (its input is below 0 everywhere), so no "
+                                "gradient flows back through it and the error stays at "
+                                "what predicting 0 everywhere costs; nothing more is "
+                                "learned", output=j, value=0.0))
+        elif y_spread and b - a <= 1e-6 * y_spread and curve.kind == "converged":
+            out.append(_finding("dead_output", f"{name} is {a:.4g} for every one of the "
+                                f"{samples} while the targets run from {lo_t:g} to "
+                                f"{hi_t:g}: the network ignores its inputs, so the low error "
+                                "is not a fit", output=j, value=a))
+    return out
+
+
+def _loss_mismatch(facts: dict[str, Any], loss: Any) -> Finding | None:
+    act = facts.get("output_activation")
+    squash = _LOGIT_LOSSES.get(loss) if isinstance(loss, str) else None
+    if squash is None or act not in ("sigmoid", "tanh", "relu"):
+        return None
+    lo, hi = OUTPUT_RANGES[act]
+    reach = "(0, 1)" if act == "sigmoid" else "(-1, 1)" if act == "tanh" else "[0, inf)"
+    if squash == "sigmoid":
+        p = [1.0 / (1.0 + math.exp(-v)) if math.isfinite(v) else float(v > 0) for v in (lo, hi)]
+        probs = f"the probabilities it predicts only span ({p[0]:.3g}, {p[1]:.3g})"
+    else:
+        probs = "the class probabilities it predicts cannot approach 0 or 1"
+    return _finding("loss_mismatch", f"loss={loss!r} applies the {squash} itself, but the "
+                    f"model's last layer is a {act} too: the logits are squashed into {reach} "
+                    f"first, so {probs}", activation=act, loss=loss)
+
+
 def _overfitting(loss: list[float], val: list[float], caught: bool) -> Finding | None:
     """``caught``: early stopping ended the run and restored the best weights."""
     V = np.asarray(val, dtype=np.float64)
@@ -242,6 +438,8 @@ def _overfitting(loss: list[float], val: list[float], caught: bool) -> Finding |
 
 def _gradients(norms: dict[str, list[float]], converged: bool, explode: float,
                vanish: float) -> list[Finding]:
+    """Exploding gradients always; vanishing ones unless ``converged`` (small
+    gradients are expected there, or explained by another finding)."""
     out: list[Finding] = []
     if not norms or not all(norms.values()):
         return out
@@ -329,20 +527,27 @@ def _activations(model: Any, X: Any, dead_fraction: float) -> list[Finding]:
 
 
 def diagnose(history: Any, model: Any = None, X: Any = None, tol: float = 1e-2,
-             explode: float = 1e3, vanish: float = 1e-7,
-             dead_fraction: float = 0.25) -> Diagnosis:
+             explode: float = 1e3, vanish: float = 1e-7, dead_fraction: float = 0.25, *,
+             y: Any = None) -> Diagnosis:
     """Findings about a training run; see the module docstring for the kinds.
 
     ``history``: a :class:`~micrograd_nn.train.History` (or any object with ``loss``,
-    and optionally ``val_loss``, ``grad_norms``, ``stop_reason``, ``params``), or a plain
-    list of per-epoch errors. ``model`` and ``X`` shape (n_samples, n_features):
-    inspect the hidden activations for saturation and dead ReLUs. ``tol``: an error
-    at or below it counts as converged; ``explode``/``vanish``: gradient-norm limits;
-    ``dead_fraction``: the share of dead units in a ReLU layer that is reported.
+    and optionally ``val_loss``, ``grad_norms``, ``stop_reason``, ``params``,
+    ``data_stats``), or a plain list of per-epoch errors. ``model`` and ``X`` shape
+    (n_samples, n_features): inspect the hidden activations for saturation and dead
+    ReLUs, and the outputs for a dead or constant output. ``y`` (keyword): the targets,
+    checked against the output activation's range (``fit`` records their range, so
+    a History needs no ``y``). ``tol``: an error at or below it counts as converged;
+    ``explode``/``vanish``: gradient-norm limits; ``dead_fraction``: the share of
+    dead units in a ReLU layer that is reported.
+
+    ``diagnosis.findings[0]`` is the main finding: a cause that explains the curve
+    (non-finite data, unreachable targets, a dead output, a loss that does not fit the
+    output layer) comes before the curve's own reading.
     """
     if isinstance(history, (list, tuple, np.ndarray)):
         loss, val, norms, stop, params = list(history), [], {}, "", {}
-        initial = None
+        initial = initial_val = None
     elif hasattr(history, "loss"):
         loss = list(history.loss)
         val = list(getattr(history, "val_loss", []) or [])
@@ -350,6 +555,7 @@ def diagnose(history: Any, model: Any = None, X: Any = None, tol: float = 1e-2,
         stop = getattr(history, "stop_reason", "") or ""
         params = dict(getattr(history, "params", {}) or {})
         initial = getattr(history, "initial_loss", None)
+        initial_val = getattr(history, "initial_val_loss", None)
     else:
         raise TypeError(f"diagnose: expected a History or a list of per-epoch errors, got "
                         f"{type(history).__name__}")
@@ -357,25 +563,40 @@ def diagnose(history: Any, model: Any = None, X: Any = None, tol: float = 1e-2,
         raise ValueError("diagnose: the history has no epochs; train for at least one")
     if (model is None) != (X is None):
         raise ValueError("diagnose: give both model and X (to inspect activations) or neither")
+    if X is not None and np.ndim(X) != 2:
+        raise ValueError(f"diagnose: X must have shape (n_samples, n_features), got "
+                         f"{np.shape(X)}")
     if len(loss) + (initial is not None) < 2:
         raise ValueError("diagnose: a trend needs at least two errors: a History of one "
                          "epoch or more (it keeps the error before training) or a list of "
                          "two or more values")
-    if stop == "early_stopping":  # the curve's tail is past the best point by design
-        best = int(getattr(history, "best_epoch", 0) or 0)
-        kept = "; the best epoch's weights were restored" if getattr(
-            history, "restored", False) else ""
-        findings = [_finding("converged", f"early stopping ended training at epoch "
-                             f"{len(loss)}: the monitored error last improved at epoch "
-                             f"{best}{kept}", best_epoch=best)]
+    restored = bool(getattr(history, "restored", False))
+    if stop == "early_stopping":
+        on_val = getattr(history, "monitor", "loss") == "val_loss" and val
+        curve = _early_stopped(val if on_val else loss, initial_val if on_val else initial,
+                               "validation error" if on_val else "error",
+                               int(getattr(history, "best_epoch", 0) or 0), restored,
+                               params, tol)
     else:
-        findings = [_curve(loss, params, stop, tol, initial)]
-    caught = stop == "early_stopping" and bool(getattr(history, "restored", False))
-    over = _overfitting(loss, val, caught)
+        curve = _curve(loss, params, stop, tol, initial)
+    facts = _facts(history, params, model, X, y)
+    bad_data = _nonfinite_data(facts)
+    if bad_data is not None:  # NaN in, NaN out: the rest of the readings follow from it
+        finite = all(math.isfinite(v) for v in loss)
+        return Diagnosis([bad_data] + ([curve] if finite else []))
+    n = params.get("n_samples") or (len(X) if X is not None else None)
+    dead = _dead_outputs(facts, curve, n)
+    causes = dead + [f for f in (_unreachable(facts, params.get("loss"), float(loss[-1])),
+                                 _loss_mismatch(facts, params.get("loss"))) if f is not None]
+    # each of these puts a floor under the error: a flat curve above it is neither
+    # "converged" nor a "stalled" local minimum to escape with hyperparameters
+    findings = causes + ([] if causes and curve.kind in ("converged", "stalled") else [curve])
+    over = _overfitting(loss, val, stop == "early_stopping" and restored)
     if over is not None:
         findings.append(over)
-    converged = findings[0].kind == "converged" and math.isfinite(loss[-1])
-    findings += _gradients(norms, converged, explode, vanish)
+    converged = curve.kind == "converged" and not causes and math.isfinite(loss[-1])
+    # a dead output passes no gradient back: zero gradients below it are its doing
+    findings += _gradients(norms, converged or bool(dead), explode, vanish)
     if model is not None:
         findings += _activations(model, X, dead_fraction)
     return Diagnosis(findings)

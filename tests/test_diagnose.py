@@ -9,7 +9,7 @@ from micrograd_nn.data import and_, sine, xor
 from micrograd_nn.diagnose import ADVICE, KINDS, Diagnosis, Finding, diagnose
 from micrograd_nn.neurons import NeuronNet
 from micrograd_nn.nn import MLP
-from micrograd_nn.train import History, fit
+from micrograd_nn.train import History, fit, predict
 
 X, Y = xor()
 
@@ -277,3 +277,111 @@ def test_a_single_error_value_cannot_be_diagnosed():
         diagnose([0.3])
     with pytest.raises(ValueError, match="at least two"):
         diagnose(History(loss=[0.3]))
+
+
+# ---------------------------------------------------------------- reliability: misleading readings
+
+
+def _diverging_early_stopped_run():
+    # unscaled inputs (x100) and too large a step: each epoch is worse than the last,
+    # until patience runs out (8970 -> 3.9e17)
+    Xs, ys = sine(10)
+    net = MLP(1, [], 1, output_activation=None, seed=0)
+    h = fit(net, Xs * 100, ys, lr=3e-4, epochs=200, batch_size=None, early_stopping=5,
+            verbose=0)
+    return net, h
+
+
+def test_early_stopping_does_not_hide_a_diverged_run():
+    _, h = _diverging_early_stopped_run()
+    assert h.stop_reason == "early_stopping" and h.loss[-1] > 1e10 * h.initial_loss
+    d = diagnose(h)
+    assert d.kinds[0] == "diverging", str(d)
+    assert "converged" not in d and "nothing to fix" not in str(d)
+    msg = d.findings[0].message
+    assert "early stopping ended training" in msg and "epoch 0 (the untrained weights)" in msg
+    assert "restored" in msg and "lower the learning rate" in d.findings[0].advice[0]
+
+
+def test_early_stopping_on_a_curve_that_never_improved_is_stalled_not_converged():
+    h = History(loss=[0.5, 0.5, 0.5, 0.5], initial_loss=0.5, stop_reason="early_stopping",
+                epochs=4, best_epoch=0)
+    d = diagnose(h)
+    assert d.kinds == ["stalled"] and "no epoch improved" in d.findings[0].message
+
+
+def _dead_relu_output_run():
+    # a ReLU output pushed below 0 for every sample: it predicts 0 everywhere, and the
+    # error left (the targets' mean square, 0.0048) is below tol
+    Xs, ys = sine(30)
+    net = MLP(1, [8], 1, activation="tanh", output_activation="relu", seed=0)
+    for p in net.parameters():
+        p.data *= 3
+    h = fit(net, Xs, ys * 0.1, lr=0.1, epochs=100, batch_size=None, verbose=0)
+    return net, h, Xs, ys * 0.1
+
+
+def test_a_dead_relu_output_is_not_converged():
+    net, h, Xs, ys = _dead_relu_output_run()
+    assert np.all(predict(net, Xs) == 0.0) and h.loss[-1] < 1e-2
+    for d in (diagnose(h), diagnose(h, model=net, X=Xs), diagnose(h, model=net, X=Xs, y=ys)):
+        assert d.kinds[0] == "dead_output", str(d)
+        assert "converged" not in d and "vanishing_gradients" not in d
+        assert "0 for every one of the 30 samples" in d.findings[0].message
+        assert "identity" in d.findings[0].advice[0]
+
+
+def test_a_constant_output_whose_error_looks_converged_is_reported():
+    # sigmoid output stuck at one value; targets vary by 0.05: the error is below tol
+    net = MLP(1, [3], 1, seed=0)
+    for p in net.parameters():
+        p.data[...] = 0.0
+    Xs, ys = sine(20)
+    ys = 0.5 + 0.05 * ys
+    h = fit(net, Xs, ys, lr=0.0, epochs=5, verbose=0)
+    d = diagnose(h)
+    assert d.kinds[0] == "dead_output" and "converged" not in d, str(d)
+    assert "ignores its inputs" in d.findings[0].message
+
+
+def test_targets_a_sigmoid_cannot_reach_are_not_a_local_minimum():
+    X5, Y5 = X, 5 * Y  # targets 0 and 5 for a sigmoid output
+    net = MLP(2, [4], 1, seed=0)
+    h = fit(net, X5, Y5, lr=0.5, epochs=300, seed=0, verbose=0)
+    for d in (diagnose(h), diagnose(h, model=net, X=X5, y=Y5)):
+        assert d.kinds[0] == "unreachable_targets", str(d)
+        assert "local minimum" not in " ".join(d.findings[0].advice)
+        msg = d.findings[0].message
+        assert "from 0 to 5" in msg and "sigmoid output layer" in msg and "[0, 1]" in msg
+        assert "stalled" not in d and "converged" not in d
+    assert "(2 of 4 target values)" in diagnose(h, model=net, X=X5, y=Y5).findings[0].message
+    # the same targets with a linear output are reachable: no such finding
+    lin = MLP(2, [4], 1, output_activation=None, seed=0)
+    h2 = fit(lin, X5, Y5, lr=0.05, epochs=50, seed=0, verbose=0)
+    assert "unreachable_targets" not in diagnose(h2)
+
+
+def test_non_finite_inputs_are_blamed_on_the_data_not_the_learning_rate():
+    Xn = X.copy()
+    Xn[2, 1] = np.nan
+    with np.errstate(all="ignore"):
+        net = MLP(2, [4], 1, seed=0)
+        h = fit(net, Xn, Y, lr=0.5, epochs=30, verbose=0)
+        for d in (diagnose(h), diagnose(h, model=net, X=Xn)):
+            assert d.kinds == ["nonfinite_data"], str(d)
+            assert "1 in the inputs X" in d.findings[0].message
+            assert "learning rate" not in d.findings[0].advice[0]
+    d = diagnose(h.loss + [0.3], y=np.array([[0.0], [np.inf]]))  # a plain list, y given
+    assert d.kinds[0] == "nonfinite_data" and "1 in the targets y" in d.findings[0].message
+
+
+def test_a_logit_loss_on_a_sigmoid_output_is_flagged():
+    net = MLP(2, [4], 1, seed=0)  # sigmoid output, then bce_with_logits squashes again
+    h = fit(net, X, Y, loss="bce_with_logits", lr=0.5, epochs=300, seed=0, verbose=0)
+    d = diagnose(h)
+    assert d.kinds[0] == "loss_mismatch", str(d)
+    assert "(0.5, 0.731)" in d.findings[0].message
+    assert "output_activation='identity'" in d.findings[0].advice[0]
+    ok = MLP(2, [4], 1, output_activation=None, seed=0)
+    h2 = fit(ok, X, Y, loss="bce_with_logits", lr=0.5, epochs=20, seed=0, verbose=0)
+    assert "loss_mismatch" not in diagnose(h2)
