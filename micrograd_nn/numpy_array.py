@@ -5,8 +5,9 @@ also holds :mod:`micrograd_nn.numpy_select`'s copying and selecting functions). 
 are Values built from table ops: ``concatenate`` (:mod:`micrograd_nn.ops_array`) and the
 core ``reshape``, ``transpose`` and ``broadcast_to``, so gradients of any order come
 from those ops' VJPs. A plain array among Values (``np.concatenate([arr, v])``) is a
-constant. Bad input raises a ValueError/TypeError naming the function, the shapes and
-the fix.
+constant. Functions whose results are indices, shapes or booleans (argsort, nonzero,
+shape, isclose, ...) return numpy's plain results computed on the data. Bad input raises
+a ValueError/TypeError naming the function, the shapes and the fix.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from ._data import fmt
 from .engine import Value, apply
 from .numpy_select import FUNCTIONS as _SELECT
-from .numpy_select import cast_to, no_out, operand, permute, reshape_any, same, value
+from .numpy_select import (axes_of, axis_of, cast_to, no_out, operand, permute, reshape_any,
+                           same, value)
 from .opdef import BROADCAST_TO, RESHAPE, shape_of
 from .ops_array import concatenate_op
 
@@ -52,7 +53,7 @@ def _join(who: str, xs: list[Any], axis: int, dtype: Any = None) -> Value:
             raise ValueError(f"{who}: shapes {fmt(s0)} and {fmt(s)} (inputs 0 and {i}) have "
                              f"{len(s0)} and {len(s)} dimensions; give every input the same "
                              "number (np.expand_dims or reshape)")
-    ax = normalize_axis_index(axis, len(s0), msg_prefix=who)
+    ax = axis_of(who, axis, len(s0))
     for i, s in enumerate(shapes):
         for d, (m, n) in enumerate(zip(s0, s, strict=True)):
             if d != ax and m != n:
@@ -85,7 +86,7 @@ def stack(arrays: Any, axis: int = 0, out: Any = None, *, dtype: Any = None,
             raise ValueError(f"stack: all inputs need the same shape, but input 0 has "
                              f"{fmt(s0)} and input {i} has {fmt(shape_of(x))}; use "
                              "np.concatenate to join along an existing axis")
-    ax = normalize_axis_index(axis, len(s0) + 1, msg_prefix="stack")
+    ax = axis_of("stack", axis, len(s0) + 1)
     new = (*s0[:ax], 1, *s0[ax:])
     return _join("stack", [reshape_any(x, new) for x in xs], ax, dtype)
 
@@ -128,9 +129,6 @@ def append(arr: Any, values: Any, axis: Any = None) -> Value:
 
 def _bounds(who: str, n: int, sections: Any) -> list[int]:
     """Split points along an axis of size ``n``: ``[0, ..., n]`` (numpy's slice semantics)."""
-    if isinstance(sections, Value):
-        raise TypeError(f"{who}: indices_or_sections must be an int or a list of ints, "
-                        "not a Value")
     try:
         k = operator.index(sections)
     except TypeError:
@@ -147,10 +145,13 @@ def _bounds(who: str, n: int, sections: Any) -> list[int]:
 
 
 def _pieces(who: str, ary: Any, sections: Any, axis: int, equal: bool = False) -> list[Value]:
+    if isinstance(sections, Value):
+        raise TypeError(f"{who}: indices_or_sections must be an int or a list of ints, "
+                        "not a Value")
     v = value(ary, who)
     if v.ndim == 0:
         raise ValueError(f"{who}: cannot split a 0-d Value (shape ()); it needs an axis")
-    ax = normalize_axis_index(axis, v.ndim, msg_prefix=who)
+    ax = axis_of(who, axis, v.ndim)
     n = v.shape[ax]
     if equal and not isinstance(sections, (list, tuple, np.ndarray)):
         k = operator.index(sections)
@@ -252,7 +253,7 @@ def squeeze(a: Any, axis: Any = None) -> Value:
     s = v.shape
     if axis is None:
         return apply(RESHAPE, v, params=(tuple(d for d in s if d != 1),))
-    axes = normalize_axis_tuple(axis, v.ndim, argname="axis")
+    axes = axes_of("squeeze", axis, v.ndim)
     for ax in axes:
         if s[ax] != 1:
             raise ValueError(f"squeeze: cannot remove axis {ax} of a Value of shape {fmt(s)}: "
@@ -264,7 +265,7 @@ def expand_dims(a: Any, axis: Any) -> Value:
     """Insert axes of size 1 at ``axis`` (positions in the result)."""
     v = value(a, "expand_dims")
     nd = v.ndim + (1 if isinstance(axis, (int, np.integer)) else len(axis))
-    axes = normalize_axis_tuple(axis, nd, argname="axis")
+    axes = axes_of("expand_dims", axis, nd)
     it = iter(v.shape)
     return apply(RESHAPE, v, params=(tuple(1 if i in axes else next(it) for i in range(nd)),))
 
@@ -297,7 +298,7 @@ def transpose(a: Any, axes: Any = None) -> Value:
     v = value(a, "transpose")
     if axes is None:
         return _reverse(v) if v.ndim > 1 else same(v)
-    perm = normalize_axis_tuple(axes, v.ndim, argname="axes")
+    perm = axes_of("transpose", axes, v.ndim)
     if len(perm) != v.ndim:
         raise ValueError(f"transpose: axes {tuple(axes)} do not match a Value of shape "
                          f"{fmt(v.shape)}; give a permutation of all {v.ndim} axes")
@@ -307,8 +308,8 @@ def transpose(a: Any, axes: Any = None) -> Value:
 def swapaxes(a: Any, axis1: int, axis2: int) -> Value:
     """Exchange two axes."""
     v = value(a, "swapaxes")
-    i = normalize_axis_index(axis1, v.ndim, msg_prefix="swapaxes")
-    j = normalize_axis_index(axis2, v.ndim, msg_prefix="swapaxes")
+    i = axis_of("swapaxes", axis1, v.ndim)
+    j = axis_of("swapaxes", axis2, v.ndim)
     perm = list(range(v.ndim))
     perm[i], perm[j] = j, i
     return permute(v, tuple(perm))
@@ -317,8 +318,8 @@ def swapaxes(a: Any, axis1: int, axis2: int) -> Value:
 def moveaxis(a: Any, source: Any, destination: Any) -> Value:
     """Move axes to new positions; the others keep their order."""
     v = value(a, "moveaxis")
-    src = normalize_axis_tuple(source, v.ndim, argname="source")
-    dst = normalize_axis_tuple(destination, v.ndim, argname="destination")
+    src = axes_of("moveaxis", source, v.ndim)
+    dst = axes_of("moveaxis", destination, v.ndim)
     if len(src) != len(dst):
         raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} need "
                          "the same number of elements")
@@ -332,7 +333,7 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Value:
     """Move ``axis`` to sit before position ``start`` (prefer moveaxis)."""
     v = value(a, "rollaxis")
     n = v.ndim
-    axis = normalize_axis_index(axis, n, msg_prefix="rollaxis")
+    axis = axis_of("rollaxis", axis, n)
     if start < 0:
         start += n
     if not 0 <= start <= n:
@@ -382,6 +383,33 @@ def broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
                  np.broadcast_to(x, common) for x in xs)
 
 
+# ---------------------------------------------------------------- plain results
+
+
+def _plain(func: Callable) -> Callable:
+    """A handler running ``func`` on the data: its result is indices, shapes or booleans."""
+
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        return func(*map(_unwrap, args), **{k: _unwrap(x) for k, x in kwargs.items()})
+
+    handler.__name__ = handler.__qualname__ = func.__name__
+    handler.__doc__ = f"np.{func.__name__} on the data of any Values (not differentiable)."
+    return handler
+
+
+def _unwrap(x: Any) -> Any:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(map(_unwrap, x))
+    return x
+
+
+_PLAIN = (np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.full_like,
+          np.empty_like, np.argsort, np.argmax, np.argmin, np.argpartition, np.argwhere,
+          np.nonzero, np.flatnonzero, np.count_nonzero, np.isclose, np.allclose,
+          np.array_equal, np.array_equiv, np.searchsorted)
+
 FUNCTIONS: dict[Callable, Callable] = {
     np.concatenate: concatenate, np.stack: stack, np.vstack: vstack, np.hstack: hstack,
     np.column_stack: column_stack, np.dstack: dstack, np.append: append,
@@ -391,5 +419,5 @@ FUNCTIONS: dict[Callable, Callable] = {
     np.transpose: transpose, np.swapaxes: swapaxes, np.moveaxis: moveaxis,
     np.rollaxis: rollaxis, np.broadcast_to: broadcast_to, np.broadcast_arrays: broadcast_arrays,
     np.atleast_1d: _atleast_fn(1), np.atleast_2d: _atleast_fn(2), np.atleast_3d: _atleast_fn(3),
-    **_SELECT,
+    **{f: _plain(f) for f in _PLAIN}, **_SELECT,
 }

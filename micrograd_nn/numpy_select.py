@@ -5,19 +5,19 @@ their VJPs: flips, diagonals and splits are ``getitem`` slices (plain slices whe
 stride will do, for a fast backward); sort, take and take_along_axis are ``getitem``
 with index arrays taken from the data; repeat and tile are ``broadcast_to`` between
 reshapes; triu/tril/select are ``where`` with a constant mask; diag builds a matrix with
-``scatter``; roll joins two slices (``concatenate``); pad is its own op. Helpers whose
-results are indices, shapes or booleans (argsort, nonzero, shape, isclose, ...) return
-numpy's plain results computed on the data. :mod:`micrograd_nn.numpy_array` merges
+``scatter``; roll joins two slices (``concatenate``); pad is its own op. The helpers at
+the top (operands, axes, dtype) serve :mod:`micrograd_nn.numpy_array` too, which merges
 :data:`FUNCTIONS` into its own.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+from numpy.exceptions import AxisError
 
 from ._data import fmt
 from .engine import Value, apply
@@ -79,6 +79,33 @@ def no_out(who: str, out: Any) -> None:
                         "in place); use the returned Value")
 
 
+def axes_of(who: str, axes: Any, nd: int) -> tuple[int, ...]:
+    """``axes`` (an int or a sequence of ints) as distinct ints in [0, nd), or an
+    AxisError/ValueError naming ``who``."""
+    items = tuple(axes) if isinstance(axes, (list, tuple)) else (axes,)
+    out = []
+    for a in items:
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise TypeError(f"{who}: an axis must be an int, got {a!r}") from None
+        if not -nd <= a < nd:
+            raise AxisError(f"{who}: axis {a} is out of bounds for {nd} dimensions (use "
+                            f"{-nd} to {nd - 1})" if nd else
+                            f"{who}: axis {a} is out of bounds: a 0-d input has no axes")
+        out.append(a % nd)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{who}: repeated axis in {items}")
+    return tuple(out)
+
+
+def axis_of(who: str, axis: Any, nd: int) -> int:
+    """One axis as an int in [0, nd) (see :func:`axes_of`)."""
+    if isinstance(axis, (list, tuple)):
+        raise TypeError(f"{who}: axis must be one int here, got {axis!r}")
+    return axes_of(who, axis, nd)[0]
+
+
 def _axis_slice(v: Value, ax: int, sl: Any) -> Value:
     """``v`` indexed by ``sl`` (a slice or index array) along axis ``ax``."""
     return v[(slice(None),) * ax + (sl,)]
@@ -107,7 +134,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Value:
     v = value(a, "repeat")
     if axis is None:
         v, axis = apply(RESHAPE, v, params=((-1,),)), 0
-    ax = normalize_axis_index(axis, v.ndim, msg_prefix="repeat")
+    ax = axis_of("repeat", axis, v.ndim)
     r, s = _ints("repeat", repeats, "repeats"), v.shape
     if r.size and r.min() < 0:
         raise ValueError(f"repeat: repeats may not be negative, got {r.tolist()}")
@@ -202,7 +229,7 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Value:
     shifts, axes = np.broadcast_arrays(_ints("roll", shift, "shift"), _ints("roll", axis, "axis"))
     total: dict[int, int] = {}
     for s, ax in zip(shifts.reshape(-1).tolist(), axes.reshape(-1).tolist(), strict=True):
-        ax = normalize_axis_index(ax, v.ndim, msg_prefix="roll")
+        ax = axis_of("roll", ax, v.ndim)
         total[ax] = total.get(ax, 0) + s
     out = v
     for ax, s in total.items():
@@ -220,7 +247,7 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Value:
 def flip(m: Any, axis: Any = None) -> Value:
     """Reverse the order along ``axis`` (all axes for None): a slice with step -1."""
     v = value(m, "flip")
-    axes = range(v.ndim) if axis is None else normalize_axis_tuple(axis, v.ndim, "axis")
+    axes = range(v.ndim) if axis is None else axes_of("flip", axis, v.ndim)
     if not v.ndim or not axes:
         return same(v)
     return v[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(v.ndim))]
@@ -251,7 +278,7 @@ def rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Value:
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError(f"rot90: axes must name 2 axes, got {axes}")
-    a0, a1 = (normalize_axis_index(a, v.ndim, msg_prefix="rot90") for a in axes)
+    a0, a1 = (axis_of("rot90", a, v.ndim) for a in axes)
     if a0 == a1:
         raise ValueError(f"rot90: the two axes must differ, got {axes}")
     k %= 4
@@ -271,8 +298,8 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
     the flattened planes, so the backward pass is a plain slice assignment."""
     v = value(a, "diagonal")
     _need("diagonal", v, 2)
-    i = normalize_axis_index(axis1, v.ndim, msg_prefix="diagonal")
-    j = normalize_axis_index(axis2, v.ndim, msg_prefix="diagonal")
+    i = axis_of("diagonal", axis1, v.ndim)
+    j = axis_of("diagonal", axis2, v.ndim)
     if i == j:
         raise ValueError(f"diagonal: axis1 and axis2 must differ, got {axis1} and {axis2}")
     perm = (*(d for d in range(v.ndim) if d not in (i, j)), i, j)
@@ -369,7 +396,7 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
     v = value(a, "sort")
     if axis is None:
         v, axis = apply(RESHAPE, v, params=((-1,),)), 0
-    ax = normalize_axis_index(axis, v.ndim, msg_prefix="sort")
+    ax = axis_of("sort", axis, v.ndim)
     return _along(v, np.argsort(v.data, axis=ax, kind=kind, stable=stable), ax)
 
 
@@ -385,7 +412,7 @@ def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Value:
         raise ValueError(f"take_along_axis: indices of shape {fmt(idx.shape)} and a Value of "
                          f"shape {fmt(v.shape)} need the same number of dimensions "
                          "(np.expand_dims the indices)")
-    ax = normalize_axis_index(axis, v.ndim, msg_prefix="take_along_axis")
+    ax = axis_of("take_along_axis", axis, v.ndim)
     return _along(v, _bounded("take_along_axis", idx, v.shape[ax], ax, "raise"), ax)
 
 
@@ -410,42 +437,14 @@ def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "r
     v, idx = value(a, "take"), _ints("take", indices, "indices")
     if axis is None:
         v, axis = apply(RESHAPE, v, params=((-1,),)), 0
-    ax = normalize_axis_index(axis, v.ndim, msg_prefix="take")
+    ax = axis_of("take", axis, v.ndim)
     idx = _bounded("take", idx, v.shape[ax], ax, mode)
     return _axis_slice(v, ax, int(idx) if idx.ndim == 0 else idx)
 
-
-# ---------------------------------------------------------------- plain results
-
-
-def _plain(func: Callable) -> Callable:
-    """A handler running ``func`` on the data: its result is indices, shapes or booleans."""
-
-    def handler(*args: Any, **kwargs: Any) -> Any:
-        return func(*map(_unwrap, args), **{k: _unwrap(x) for k, x in kwargs.items()})
-
-    handler.__name__ = handler.__qualname__ = func.__name__
-    handler.__doc__ = f"np.{func.__name__} on the data of any Values (not differentiable)."
-    return handler
-
-
-def _unwrap(x: Any) -> Any:
-    if isinstance(x, Value):
-        return x.data
-    if isinstance(x, (list, tuple)):
-        return type(x)(map(_unwrap, x))
-    return x
-
-
-_PLAIN = (np.shape, np.ndim, np.size, np.zeros_like, np.ones_like, np.full_like,
-          np.empty_like, np.argsort, np.argmax, np.argmin, np.argpartition, np.argwhere,
-          np.nonzero, np.flatnonzero, np.count_nonzero, np.isclose, np.allclose,
-          np.array_equal, np.array_equiv, np.searchsorted)
 
 FUNCTIONS: dict[Callable, Callable] = {
     np.copy: copy, np.repeat: repeat, np.tile: tile, np.pad: pad, np.roll: roll,
     np.flip: flip, np.fliplr: fliplr, np.flipud: flipud, np.rot90: rot90,
     np.diag: diag, np.diagonal: diagonal, np.trace: trace, np.triu: triu, np.tril: tril,
     np.select: select, np.sort: sort, np.take: take, np.take_along_axis: take_along_axis,
-    **{f: _plain(f) for f in _PLAIN},
 }
