@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
-from common import peer
+from common import Bench, Maker, Target, peer
 
 Params = list[tuple[np.ndarray, np.ndarray]]
 Step = Callable[[np.ndarray, np.ndarray], float]
@@ -75,6 +76,19 @@ def make_numpy(params: Params, lr: float, m: float) -> Step:
     return step
 
 
+def optimizer_step(loss_of: Callable[[np.ndarray, np.ndarray], Any], opt: Any) -> Step:
+    """A step through an optimizer object with PyTorch's interface (micrograd_nn's too)."""
+
+    def step(x: np.ndarray, t: np.ndarray) -> float:
+        loss = loss_of(x, t)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 # ---------------------------------------------------------------- micrograd_nn
 
 
@@ -119,16 +133,8 @@ def make_micrograd_nn_nn(params: Params, lr: float, m: float) -> Step | None:
     for lin, (W, b) in zip(model.linears, params, strict=True):
         lin.weight.data = W.copy()
         lin.bias.data = b.copy()
-    opt = SGD(model.parameters(), lr=lr, momentum=m)
-
-    def step(x: np.ndarray, t: np.ndarray) -> float:
-        loss = mse(model(x), t)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return optimizer_step(lambda x, t: mse(model(x), t),
+                          SGD(model.parameters(), lr=lr, momentum=m))
 
 
 # ---------------------------------------------------------------- peers
@@ -146,17 +152,9 @@ def make_torch(params: Params, lr: float, m: float) -> Step | None:
             lin.bias.copy_(torch.from_numpy(b))
         mods += [lin, torch.nn.Sigmoid()] if k < len(params) - 1 else [lin]
     model = torch.nn.Sequential(*mods)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=m)
     mse_loss = torch.nn.functional.mse_loss
-
-    def step(x: np.ndarray, t: np.ndarray) -> float:
-        loss = mse_loss(model(torch.from_numpy(x)), torch.from_numpy(t))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return optimizer_step(lambda x, t: mse_loss(model(torch.from_numpy(x)), torch.from_numpy(t)),
+                          torch.optim.SGD(model.parameters(), lr=lr, momentum=m))
 
 
 def make_dezero(params: Params, lr: float, m: float) -> Step | None:
@@ -236,6 +234,21 @@ MAKERS = {
 }
 
 
-def make_all(params: Params, lr: float, m: float) -> dict[str, Step]:
-    steps = {name: mk(params, lr, m) for name, mk in MAKERS.items()}
-    return {name: s for name, s in steps.items() if s is not None}
+def tensor_bench(key: str, title: str, unit: str, sizes: list[int], lr: float, m: float,
+                 runner: Callable[[Step, dict, bool], Callable[[], list[float]]],
+                 raw: Target, nn: Target, **kw: Any) -> Bench:
+    """W3's and W4's table: every framework's step from the same initial weights, made
+    into one timed call by ``runner(step, data, quick)``; timed against the numpy floor
+    with targets for the raw engine and for nn/optim."""
+
+    def maker(make_step: Callable[[Params, float, float], Step | None]) -> Maker:
+        def make(data: dict, quick: bool) -> Callable[[], list[float]] | None:
+            step = make_step(init_params(sizes), lr, m)
+            return None if step is None else runner(step, data, quick)
+
+        return make
+
+    return Bench(key, title, unit, baseline="numpy, hand backprop",
+                 makers={name: maker(mk) for name, mk in MAKERS.items()},
+                 targets={"micrograd_nn (raw engine)": raw, "micrograd_nn (nn/optim)": nn},
+                 rtol=1e-4, **kw)

@@ -2,29 +2,34 @@
 
 MLP 2-16-16-1 (ReLU hidden, linear output) on 100 two-moons points; SVM hinge loss
 mean(relu(1 - y * score)) + 1e-4 * sum(p * p); backward; SGD. As in micrograd's
-demo.ipynb, every weight is its own scalar node and the graph is rebuilt each step.
+demo.ipynb, every weight and every input is its own scalar node and the graph is
+rebuilt each step.
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
+import pstats
 from collections.abc import Callable
 from itertools import pairwise
 from operator import mul
 from typing import Any
 
 import numpy as np
-from common import check_losses, measure, peer, ratio, table, target
+from common import Bench, GCClock, Target, clock, scalar_leaf
 
 SIZES = [2, 16, 16, 1]
 ALPHA = 1e-4  # L2 regularisation
 LR = 0.1
+Parts = tuple[Callable[[], Any], Callable[[Any], float]]  # forward(), backward(loss)
 
 
-def data() -> tuple[list[list[float]], list[float]]:
+def data(quick: bool) -> dict[str, np.ndarray]:
     from sklearn.datasets import make_moons
 
     X, y = make_moons(n_samples=100, noise=0.1, random_state=1)
-    return X.tolist(), (y * 2.0 - 1.0).tolist()  # labels -1 / +1
+    return {"X": X, "Y": y * 2.0 - 1.0}  # labels -1 / +1
 
 
 def init_weights(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -34,24 +39,21 @@ def init_weights(seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def svm_loss(scores: list, ys: list[float], params: list) -> Any:
-    """micrograd's demo loss, written once for any scalar Value class."""
+    """micrograd's demo loss, written once for any scalar node class."""
     losses = [(1 - yi * s).relu() for yi, s in zip(ys, scores, strict=True)]
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = ALPHA * sum(p * p for p in params)
     return data_loss + reg_loss
 
 
-# ---------------------------------------------------------------- micrograd_nn
-
-
 class ScalarMLP:
-    """micrograd's MLP built on micrograd_nn scalar Values: one Value per weight."""
+    """micrograd's MLP on any scalar node class (``leaf(float)`` makes a weight), built
+    as micrograd builds it: ``act = b; act = act + w * x``."""
 
-    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        from micrograd_nn import Value
-
-        self.layers = [([[Value(float(w)) for w in col] for col in W.T],
-                        [Value(float(v)) for v in b]) for W, b in weights]
+    def __init__(self, weights: list[tuple[np.ndarray, np.ndarray]],
+                 leaf: Callable[[float], Any]) -> None:
+        self.layers = [([[leaf(float(w)) for w in col] for col in W.T],
+                        [leaf(float(v)) for v in b]) for W, b in weights]
 
     def parameters(self) -> list:
         return [p for ws, bs in self.layers
@@ -69,12 +71,14 @@ class ScalarMLP:
         return x[0]
 
 
-def make_micrograd_nn(weights: list, X: list, Y: list) -> Callable[[], float]:
-    model = ScalarMLP(weights)
-    params = model.parameters()
+def scalar_parts(predict: Callable[[list[float]], Any], params: list, X: list,
+                 Y: list) -> Parts:
+    """The demo's step in two halves: forward (the loss node) and backward + SGD."""
 
-    def step() -> float:
-        loss = svm_loss([model(x) for x in X], Y, params)
+    def forward() -> Any:
+        return svm_loss([predict(x) for x in X], Y, params)
+
+    def backward(loss: Any) -> float:
         for p in params:
             p.grad = 0.0
         loss.backward()
@@ -82,62 +86,46 @@ def make_micrograd_nn(weights: list, X: list, Y: list) -> Callable[[], float]:
             p.data -= LR * p.grad
         return loss.data
 
-    return step
+    return forward, backward
 
 
-def make_neuron_net(weights: list, X: list, Y: list) -> Callable[[], float] | None:
-    """The package's own neuron-level network, ``micrograd_nn.neurons.NeuronNet``."""
-    try:
-        from micrograd_nn.neurons import NeuronNet
-    except ImportError:
+def parts_micrograd_nn(X: list, Y: list) -> Parts:
+    """Bare scalar Values, inputs wrapped in Values as micrograd's demo wraps them."""
+    from micrograd_nn import Value
+
+    model = ScalarMLP(init_weights(), Value)
+    return scalar_parts(lambda x: model(list(map(Value, x))), model.parameters(), X, Y)
+
+
+def parts_neuron_net(X: list, Y: list) -> Parts:
+    """The package's own neuron-level network (it labels every sum and wraps inputs)."""
+    from micrograd_nn.neurons import NeuronNet
+
+    net = NeuronNet(SIZES[0], SIZES[1:-1], SIZES[-1], activation="relu",
+                    output_activation="identity", weights=init_weights())
+    return scalar_parts(lambda x: net(x)[0], net.parameters(), X, Y)
+
+
+def parts_micrograd(X: list, Y: list) -> Parts | None:
+    """micrograd 0.1.0's own ``nn.MLP`` and demo loop (inputs wrapped in Values)."""
+    Value = scalar_leaf("micrograd")
+    if Value is None:
         return None
-    model = NeuronNet(SIZES[0], SIZES[1:-1], SIZES[-1], activation="relu",
-                      output_activation="identity", weights=weights)
-    params = model.parameters()
-
-    def step() -> float:
-        loss = svm_loss([model(x)[0] for x in X], Y, params)
-        model.zero_grad()
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad
-        return loss.data
-
-    return step
-
-
-# ---------------------------------------------------------------- peers
-
-
-def make_micrograd(weights: list, X: list, Y: list) -> Callable[[], float] | None:
-    if peer("micrograd") is None:
-        return None
-    from micrograd.engine import Value
     from micrograd.nn import MLP
 
     model = MLP(SIZES[0], SIZES[1:])
-    for layer, (W, b) in zip(model.layers, weights, strict=True):
+    for layer, (W, b) in zip(model.layers, init_weights(), strict=True):
         for j, neuron in enumerate(layer.neurons):
             for i, w in enumerate(neuron.w):
                 w.data = float(W[i, j])
             neuron.b.data = float(b[j])
-    params = model.parameters()
-
-    def step() -> float:  # demo.ipynb's loss() and update, with a fixed lr
-        inputs = [list(map(Value, row)) for row in X]
-        loss = svm_loss(list(map(model, inputs)), Y, params)
-        model.zero_grad()
-        loss.backward()
-        for p in params:
-            p.data -= LR * p.grad
-        return loss.data
-
-    return step
+    return scalar_parts(lambda x: model(list(map(Value, x))), model.parameters(), X, Y)
 
 
-def make_floats(weights: list, X: list, Y: list) -> Callable[[], float]:
+def floats_step(X: list, Y: list) -> Callable[[], float]:
     """The same step on Python floats with a hand-derived backward: the floor."""
-    layers = [([list(map(float, col)) for col in W.T], list(map(float, b))) for W, b in weights]
+    layers = [([list(map(float, col)) for col in W.T], list(map(float, b)))
+              for W, b in init_weights()]
     last, n = len(layers) - 1, len(X)
 
     def step() -> float:
@@ -175,25 +163,66 @@ def make_floats(weights: list, X: list, Y: list) -> Callable[[], float]:
     return step
 
 
-# ---------------------------------------------------------------- the workload
+def _steps(parts: Callable[[list, list], Parts | None]) -> Callable[[dict, bool], Any]:
+    """A Bench maker: one timed call is one training step."""
+
+    def make(data: dict, quick: bool) -> Callable[[], list[float]] | None:
+        p = parts(data["X"].tolist(), data["Y"].tolist())
+        if p is None:
+            return None
+        forward, backward = p
+        return lambda: [backward(forward())]
+
+    return make
 
 
-def run(quick: bool) -> list[str]:
-    X, Y = data()
-    weights = init_weights()
-    makers = {"micrograd_nn (scalar Values)": make_micrograd_nn,
-              "micrograd_nn (NeuronNet)": make_neuron_net, "micrograd": make_micrograd,
-              "Python floats, hand backward": make_floats}
-    steps = {name: mk(weights, X, Y) for name, mk in makers.items()}
-    steps = {name: s for name, s in steps.items() if s is not None}
-    # Correctness: from the same weights, 3 steps each must give the same losses.
-    ok = check_losses("W1", {name: [s() for _ in range(3)] for name, s in steps.items()},
-                      rtol=1e-9)
-    times = measure(steps, repeats=3 if quick else 7, number=3)
-    table("W1 scalar: one training step of micrograd's demo MLP (2-16-16-1, 100 points)",
-          times, "Python floats, hand backward")
-    lines = [] if ok else ["W1: LOSS MISMATCH"]
-    if "micrograd" in times:
-        lines.append(target("W1 micrograd / micrograd_nn", ratio(
-            times["micrograd"], times["micrograd_nn (scalar Values)"]), 5.0, below=False))
-    return lines
+def _floats(data: dict, quick: bool) -> Callable[[], list[float]]:
+    step = floats_step(data["X"].tolist(), data["Y"].tolist())
+    return lambda: [step()]
+
+
+FASTER = Target(0.25, stretch=0.2, label=">= 4x faster (<= 0.25), stretch 5x (<= 0.20)")
+BENCHES = [Bench(
+    "W1", "W1 scalar: one training step of micrograd's demo MLP (2-16-16-1, 100 points)",
+    unit="step", baseline="micrograd",
+    makers={"micrograd_nn (scalar Values)": _steps(parts_micrograd_nn),
+            "micrograd_nn (NeuronNet)": _steps(parts_neuron_net),
+            "micrograd": _steps(parts_micrograd),
+            "Python floats, hand backward": _floats},
+    targets={"micrograd_nn (scalar Values)": FASTER, "micrograd_nn (NeuronNet)": FASTER},
+    rtol=1e-9, number=3, repeat=3, data=data)]
+
+PROFILED = {"micrograd_nn (scalar Values)": parts_micrograd_nn,
+            "micrograd_nn (NeuronNet)": parts_neuron_net}
+
+
+def _timed(fn: Callable, *args: Any) -> tuple[Any, float, float]:
+    """fn(*args), its CPU seconds, and the part spent in garbage collections."""
+    with GCClock() as gcc:
+        t0 = clock()
+        out = fn(*args)
+        return out, clock() - t0, gcc.total
+
+
+def profile(data: dict, quick: bool, top: int = 20) -> str:
+    """micrograd_nn's W1 step, forward and backward (+ SGD) apart: CPU time and GC time
+    of each half without the profiler, then cProfile's ``top`` functions by own time."""
+    steps = 2 if quick else 5
+    out = io.StringIO()
+    for name, make in PROFILED.items():
+        forward, backward = make(data["X"].tolist(), data["Y"].tolist())
+        backward(forward())  # warm-up
+        cpu, in_gc = [0.0, 0.0], [0.0, 0.0]
+        for _ in range(steps):
+            loss, t, g = _timed(forward)
+            _, t2, g2 = _timed(backward, loss)
+            cpu, in_gc = [cpu[0] + t, cpu[1] + t2], [in_gc[0] + g, in_gc[1] + g2]
+        profs = cProfile.Profile(), cProfile.Profile()
+        for _ in range(steps):
+            profs[1].runcall(backward, profs[0].runcall(forward))
+        for half, prof, t, g in zip(("forward", "backward + SGD"), profs, cpu, in_gc,
+                                    strict=True):
+            out.write(f"\n## {name}: {half}: {t / steps * 1e3:.1f} ms a step (mean of {steps}"
+                      f", no profiler), of which GC {g / steps * 1e3:.1f} ms\n")
+            pstats.Stats(prof, stream=out).strip_dirs().sort_stats("tottime").print_stats(top)
+    return out.getvalue()

@@ -1,4 +1,4 @@
-"""W3 tensor: MLP 64-128-64-10 on sklearn's 8x8 digits, one shuffled epoch per sample.
+"""W3 tensor: MLP 64-128-64-10 on sklearn's 8x8 digits, one shuffled epoch per call.
 
 Sigmoid hidden, linear output, MSE on one-hot targets, float32, SGD momentum 0.9,
 lr 0.1; batch 32 and batch 256 (the last, partial batch included). Every
@@ -10,21 +10,22 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from common import check_losses, measure, ratio, table, target
-from tensor_mlp import Step, init_params, make_all
+from common import Target
+from tensor_mlp import Step, tensor_bench
 
 SIZES = [64, 128, 64, 10]
 LR, MOMENTUM = 0.1, 0.9
-LIMITS = {32: 1.5, 256: 1.3}  # micrograd_nn / numpy floor
+# time / numpy floor, per batch size: the raw engine and what a user writes
+LIMITS = {32: (1.5, 1.3), 256: (1.2, 1.15)}
 
 
-def data() -> tuple[np.ndarray, np.ndarray]:
+def data(quick: bool) -> dict[str, np.ndarray]:
     from sklearn.datasets import load_digits
 
     digits = load_digits()
     X = (digits.data / 16.0).astype(np.float32)
     T = np.eye(10, dtype=np.float32)[digits.target]
-    return X, T
+    return {"X": X, "T": T}
 
 
 def epochs(step: Step, X: np.ndarray, T: np.ndarray, bs: int) -> Callable[[], list[float]]:
@@ -38,20 +39,8 @@ def epochs(step: Step, X: np.ndarray, T: np.ndarray, bs: int) -> Callable[[], li
     return epoch
 
 
-def run(quick: bool) -> list[str]:
-    X, T = data()
-    params = init_params(SIZES)
-    lines = []
-    for bs, limit in LIMITS.items():
-        runs = {name: epochs(s, X, T, bs) for name, s in make_all(params, LR, MOMENTUM).items()}
-        # Correctness (and warm-up): the first epoch's batch losses must agree.
-        if not check_losses(f"W3 batch {bs}", {n: e() for n, e in runs.items()}, rtol=1e-4):
-            lines.append(f"W3 batch {bs}: LOSS MISMATCH")
-        times = measure(runs, repeats=5 if quick else 15, number=1 if quick else 2, warmup=0)
-        table(f"W3 tensor: one epoch of digits (1,797 x 64), MLP 64-128-64-10, batch {bs}",
-              times, "numpy, hand backprop")
-        for name in times:
-            if name.startswith("micrograd_nn"):
-                lines.append(target(f"W3 batch {bs} {name} / numpy floor",
-                                    ratio(times[name], times["numpy, hand backprop"]), limit))
-    return lines
+BENCHES = [tensor_bench(
+    f"W3 b{bs}", f"W3 tensor: one epoch of digits (1,797 x 64), MLP 64-128-64-10, batch {bs}",
+    "epoch", SIZES, LR, MOMENTUM, lambda step, d, quick, bs=bs: epochs(step, d["X"], d["T"], bs),
+    raw=Target(raw), nn=Target(nn), number=4, repeat=3, data=data)
+    for bs, (raw, nn) in LIMITS.items()]

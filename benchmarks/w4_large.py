@@ -1,4 +1,4 @@
-"""W4 large: MLP 784-512-512-10, batch 128, 50 steps on random float32 data.
+"""W4 large: MLP 784-512-512-10, batch 128, 50 steps on random float32 data per call.
 
 Sigmoid hidden (as W3), linear output, MSE on one-hot targets, SGD momentum 0.9,
 lr 0.01. Big matrix products: overheads should vanish next to the GEMMs.
@@ -6,33 +6,27 @@ lr 0.01. Big matrix products: overheads should vanish next to the GEMMs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-from common import check_losses, measure, ratio, table, target
-from tensor_mlp import init_params, make_all
+from common import Target
+from tensor_mlp import Step, tensor_bench
 
 SIZES = [784, 512, 512, 10]
-BATCH, STEPS = 128, 50
+BATCH, STEPS = 128, 50  # --quick: 10 steps
 LR, MOMENTUM = 0.01, 0.9
-LIMIT = 1.1  # micrograd_nn / numpy floor
 
 
-def run(quick: bool) -> list[str]:
-    steps_n = 10 if quick else STEPS
+def steps(step: Step, d: dict, quick: bool) -> Callable[[], list[float]]:
+    """A function running the same batches again (random data, made in the child)."""
+    n = 10 if quick else STEPS
     rng = np.random.default_rng(1)
-    X = rng.standard_normal((steps_n, BATCH, SIZES[0]), dtype=np.float32)
-    T = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], (steps_n, BATCH))]
-    params = init_params(SIZES)
-    runs = {name: (lambda s=s: [s(x, t) for x, t in zip(X, T, strict=True)])
-            for name, s in make_all(params, LR, MOMENTUM).items()}
-    lines = []
-    # Correctness (and warm-up): the losses of the first run must agree.
-    if not check_losses("W4", {n: r() for n, r in runs.items()}, rtol=1e-4):
-        lines.append("W4: LOSS MISMATCH")
-    times = measure(runs, repeats=3 if quick else 7, warmup=0)
-    table(f"W4 large: {steps_n} steps, MLP 784-512-512-10, batch {BATCH}",
-          times, "numpy, hand backprop")
-    for name in times:
-        if name.startswith("micrograd_nn"):
-            lines.append(target(f"W4 {name} / numpy floor",
-                                ratio(times[name], times["numpy, hand backprop"]), LIMIT))
-    return lines
+    X = rng.standard_normal((n, BATCH, SIZES[0]), dtype=np.float32)
+    T = np.eye(SIZES[-1], dtype=np.float32)[rng.integers(0, SIZES[-1], (n, BATCH))]
+    return lambda: [step(x, t) for x, t in zip(X, T, strict=True)]
+
+
+BENCHES = [tensor_bench(
+    "W4", f"W4 large: {STEPS} steps (--quick 10), MLP 784-512-512-10, batch {BATCH}",
+    f"{STEPS} steps", SIZES, LR, MOMENTUM, steps,
+    raw=Target(1.1), nn=Target(1.1), number=1, repeat=3)]
