@@ -22,8 +22,8 @@ import numpy as np
 from ._data import fmt
 from .engine import Value, apply
 from .numpy_select import FUNCTIONS as _SELECT
-from .numpy_select import (axes_of, axis_of, cast_to, no_out, operand, permute, reshape_any,
-                           same, value)
+from .numpy_select import (axes_of, axis_of, cast_to, need_ndim, no_out, operand, permute,
+                           reshape_any, same, value)
 from .opdef import BROADCAST_TO, RESHAPE, shape_of
 from .ops_array import concatenate_op
 
@@ -182,20 +182,14 @@ def hsplit(ary: Any, indices_or_sections: Any) -> list[Value]:
 
 def vsplit(ary: Any, indices_or_sections: Any) -> list[Value]:
     """split along axis 0 of a Value with at least 2 dimensions."""
-    _need_ndim("vsplit", ary, 2)
+    need_ndim("vsplit", ary, 2)
     return _pieces("vsplit", ary, indices_or_sections, 0, equal=True)
 
 
 def dsplit(ary: Any, indices_or_sections: Any) -> list[Value]:
     """split along axis 2 of a Value with at least 3 dimensions."""
-    _need_ndim("dsplit", ary, 3)
+    need_ndim("dsplit", ary, 3)
     return _pieces("dsplit", ary, indices_or_sections, 2, equal=True)
-
-
-def _need_ndim(who: str, x: Any, nd: int) -> None:
-    s = shape_of(x)
-    if len(s) < nd:
-        raise ValueError(f"{who}: needs at least {nd} dimensions, got shape {fmt(s)}")
 
 
 # ---------------------------------------------------------------- shapes

@@ -1,4 +1,4 @@
-"""numpy's copying and selecting functions on Values, and the index-valued helpers.
+"""numpy's copying and selecting functions on Values, and helpers numpy_array shares.
 
 Each differentiable function composes table ops, so gradients of any order come from
 their VJPs: flips, diagonals and splits are ``getitem`` slices (plain slices where a
@@ -77,6 +77,14 @@ def no_out(who: str, out: Any) -> None:
     if out is not None:
         raise TypeError(f"{who}: out= is not supported for Values (they are never written "
                         "in place); use the returned Value")
+
+
+def need_ndim(who: str, x: Any, nd: int) -> None:
+    """A ValueError naming ``who`` unless ``x`` has at least ``nd`` dimensions."""
+    s = x.shape if isinstance(x, Value) else np.shape(x)
+    if len(s) < nd:
+        raise ValueError(f"{who}: needs a Value with at least {nd} dimension"
+                         f"{'s' if nd > 1 else ''}, got shape {fmt(s)}")
 
 
 def axes_of(who: str, axes: Any, nd: int) -> tuple[int, ...]:
@@ -255,21 +263,14 @@ def flip(m: Any, axis: Any = None) -> Value:
 
 def fliplr(m: Any) -> Value:
     """Reverse axis 1 (columns)."""
-    _need("fliplr", m, 2)
+    need_ndim("fliplr", m, 2)
     return flip(m, 1)
 
 
 def flipud(m: Any) -> Value:
     """Reverse axis 0 (rows)."""
-    _need("flipud", m, 1)
+    need_ndim("flipud", m, 1)
     return flip(m, 0)
-
-
-def _need(who: str, x: Any, nd: int) -> None:
-    s = x.shape if isinstance(x, Value) else np.shape(x)
-    if len(s) < nd:
-        raise ValueError(f"{who}: needs a Value with at least {nd} dimension"
-                         f"{'s' if nd > 1 else ''}, got shape {fmt(s)}")
 
 
 def rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Value:
@@ -297,7 +298,7 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
     """The diagonal of the (axis1, axis2) planes, as a new last axis: a strided slice of
     the flattened planes, so the backward pass is a plain slice assignment."""
     v = value(a, "diagonal")
-    _need("diagonal", v, 2)
+    need_ndim("diagonal", v, 2)
     i = axis_of("diagonal", axis1, v.ndim)
     j = axis_of("diagonal", axis2, v.ndim)
     if i == j:
@@ -339,7 +340,7 @@ def diag(v: Any, k: int = 0) -> Value:
 
 def _triangle(who: str, m: Any, k: int, lower: bool) -> Value:
     v = value(m, who)
-    _need(who, v, 1)
+    need_ndim(who, v, 1)
     rc = v.shape[-2:]
     keep = np.tri(*rc, k=k, dtype=bool) if lower else ~np.tri(*rc, k=k - 1, dtype=bool)
     return apply(WHERE, v, 0.0, params=(keep,))

@@ -46,7 +46,7 @@ def concatenate_op(n: int) -> Op:
     """The ``concatenate`` op for ``n`` inputs: ``(*xs, axis) -> np.concatenate(xs, axis)``."""
     if n < 1:
         raise ValueError(f"concatenate: needs at least one input, got {n}")
-    return op("concatenate", _concatenate, tuple(_concatenate_vjp(i) for i in range(n)), "join")
+    return op("concatenate", _concatenate, tuple(_concatenate_vjp(i) for i in range(n)), "shape")
 
 
 # ---------------------------------------------------------------- pad (constant mode)
