@@ -25,9 +25,11 @@ from typing import Any
 import numpy as np
 
 from ._data import fit
-from .engine import Value, _io, _mode, as_value
+from .engine import Value, _io, as_value, enable_grad
 from .opdef import BROADCAST_TO, SUM, call, shape_of, unbroadcast
+from .ops import ADD as _ADD
 from .ops import CAST
+from .ops import MUL as _MUL
 
 ndarray = np.ndarray
 
@@ -42,24 +44,36 @@ def count_children(roots: Sequence[Value]) -> list[Value]:
     """Step 1: set each reachable node's ``_pending`` to its number of children in the
     graph below ``roots`` and clear intermediate gradients; return the leaves reached.
 
-    Only Values with ``requires_grad`` are visited (constants take no gradient).
+    Only Values with ``requires_grad`` are visited (constants take no gradient). A node
+    is new when its count is still 0, so no visited-set is needed; a root that is also
+    below another root is marked up front so that it is walked once.
     """
     leaves: list[Value] = []
-    stack = [r for r in roots if r._op is not None]
-    seen = {id(r) for r in stack}
-    pop, push = stack.pop, stack.append
+    stack = [r for r in {id(r): r for r in roots}.values() if r._op is not None]
+    for r in stack:
+        r._pending = -1  # "already on the stack"; undone below
+    pop, push, leaf = stack.pop, stack.append, leaves.append
     while stack:
         n = pop()
-        for p in _node_inputs(n):
+        p, i, last = n._a, 0, n._op.nin - 1
+        while True:  # over the node's inputs, without a tuple per node (allocations wake
+            # the garbage collector, which then scans the whole live graph: W1)
             if (type(p) is Value or isinstance(p, Value)) and p.requires_grad:
-                if p._pending == 0 and id(p) not in seen:
-                    seen.add(id(p))
+                c = p._pending
+                if c == 0:
                     if p._op is None:
-                        leaves.append(p)
+                        leaf(p)
                     else:
                         p._grad = None
                         push(p)
-                p._pending += 1
+                p._pending = c + 1
+            if i == last:
+                break
+            i += 1
+            p = n._b if i == 1 else n._ctx[i - 2]
+    for r in roots:
+        if r._op is not None and r._pending < 0:
+            r._pending += 1
     return leaves
 
 
@@ -102,7 +116,12 @@ def _accumulate(p: Value, gi: Any, g: Any) -> bool:
 
 
 def _propagate_data(stack: list[Value]) -> None:
-    """Step 2 on raw data: the first-order hot loop."""
+    """Step 2 on raw data: the first-order hot loop.
+
+    Unary and binary nodes without static arguments (most nodes) are unpacked inline,
+    and a float gradient for a float input is added in place of a call to
+    :func:`_accumulate`: the scalar path's backward is mostly these few lines (W1).
+    """
     pop, push = stack.pop, stack.append
     while stack:
         n = pop()
@@ -114,22 +133,55 @@ def _propagate_data(stack: list[Value]) -> None:
                         and _accumulate(p, vjp(g, ans, *args), g)):
                     push(p)
             continue
-        # unary and binary ops without static arguments: most nodes, unpacked inline
         ta = type(a)
         va = ta is Value or (ta is not float and ta is not ndarray and isinstance(a, Value))
-        x = a.data if va else a
         if op.nin == 1:
-            if a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x), g):
+            x = a.data
+            gi = op.vjps[0](g, ans, x)
+            if type(gi) is float and type(x) is float:
+                pg = a._grad
+                a._grad = gi if pg is None else pg + gi
+                c = a._pending - 1
+                a._pending = c
+                if c == 0 and a._op is not None:
+                    push(a)
+            elif _accumulate(a, gi, g):
                 push(a)
             continue
         b = n._b
         tb = type(b)
         vb = tb is Value or (tb is not float and tb is not ndarray and isinstance(b, Value))
+        x = a.data if va else a
         y = b.data if vb else b
-        if va and a.requires_grad and _accumulate(a, op.vjps[0](g, ans, x, y), g):
-            push(a)
-        if vb and b.requires_grad and _accumulate(b, op.vjps[1](g, ans, x, y), g):
-            push(b)
+        # add and mul are most nodes of a scalar graph: their VJPs are written inline
+        # (the table's vjps compute the same; test_ops_table checks both paths).
+        if op is _ADD:
+            ga = gb = g
+        elif op is _MUL:
+            ga, gb = (g * y if va else None), (g * x if vb else None)
+        else:
+            ga = op.vjps[0](g, ans, x, y) if va and a.requires_grad else None
+            gb = op.vjps[1](g, ans, x, y) if vb and b.requires_grad else None
+        if va and a.requires_grad:  # the same few lines for a, then for b
+            if type(ga) is float and type(x) is float:
+                pg = a._grad
+                a._grad = ga if pg is None else pg + ga
+                c = a._pending - 1
+                a._pending = c
+                if c == 0 and a._op is not None:
+                    push(a)
+            elif _accumulate(a, ga, g):
+                push(a)
+        if vb and b.requires_grad:
+            if type(gb) is float and type(y) is float:
+                pg = b._grad
+                b._grad = gb if pg is None else pg + gb
+                c = b._pending - 1
+                b._pending = c
+                if c == 0 and b._op is not None:
+                    push(b)
+            elif _accumulate(b, gb, g):
+                push(b)
 
 
 # ---------------------------------------------------------------- higher order
@@ -178,12 +230,8 @@ def propagate(roots: Sequence[Value], create_graph: bool = False) -> None:
     if not create_graph:
         _propagate_data(stack)
         return
-    saved = _mode.enabled
-    _mode.enabled = True  # the backward pass is recorded even inside no_grad()
-    try:
+    with enable_grad():  # the backward pass is recorded even inside no_grad()
         _propagate_graph(stack)
-    finally:
-        _mode.enabled = saved
 
 
 # ---------------------------------------------------------------- entry points

@@ -90,7 +90,7 @@ def test_two_threads_fit_their_own_models(fast_switching) -> None:
 
     def train(out: list):
         net = MLP(2, [3], 1, seed=0)
-        fit(net, X, y, lr=0.5, epochs=60, verbose=0)
+        fit(net, X, y, lr=0.5, epochs=60, verbose=0, seed=1)
         out.append([p.data.copy() for p in net.parameters()])
 
     a, b = [], []
