@@ -128,12 +128,7 @@ def _round(a: Any, decimals: int = 0, out: Any = None) -> Value:
 
 
 def _fix(x: Any, out: Any = None) -> Value:
-    _unsupported("fix", out=out)
-    return apply(om.TRUNC, x)
-
-
-def _bound(b: Any) -> Any:
-    return None if b is None else _plain(_d(b))
+    return _unsupported("fix", out=out) or apply(om.TRUNC, x)
 
 
 def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *, min: Any = None,
@@ -147,7 +142,7 @@ def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *, min:
         # a bound that is a Value takes a gradient too: clip as numpy defines it
         r = a if lo is None else apply(om.MAXIMUM, a, lo)
         return r if hi is None else apply(om.MINIMUM, r, hi)
-    return apply(om.CLIP, a, params=(_bound(lo), _bound(hi)))
+    return apply(om.CLIP, a, params=tuple(None if b is None else _plain(b) for b in (lo, hi)))
 
 
 def _where(condition: Any, x: Any = None, y: Any = None) -> Any:
@@ -181,10 +176,8 @@ def _reduce(name: str, op: Any) -> Callable[..., Value]:
     return handler
 
 
-def _extreme(name: str, op: Any) -> Callable[..., Value]:
+def _extreme(name: str, op: Any, what: str) -> Callable[..., Value]:
     """np.max / np.min and aliases: (a, axis, out, keepdims, ...); ties share equally."""
-    what = "maximum" if op is MAX else "minimum"
-
     def handler(a: Any, axis: Any = None, out: Any = None, keepdims: bool = False,
                 initial: Any = None, where: Any = None) -> Value:
         _unsupported(name, out=out, initial=initial, where=where)
@@ -207,18 +200,23 @@ def _var(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, ddof: flo
          correction: Any = None, name: str = "var") -> Value:
     """sum((a - mean(a))**2) / (n - ddof): inf or nan, quietly, once n <= ddof."""
     _unsupported(name, a, dtype=dtype, out=out, where=where, mean=mean)
-    if correction is not None:
-        if ddof:
-            raise TypeError(f"numpy.{name}: give ddof or correction, not both")
-        ddof = correction
+    if correction is not None and ddof:
+        raise TypeError(f"numpy.{name}: give ddof or correction, not both")
+    ddof = ddof if correction is None else correction
     ax = _axis(name, a, axis)
     d = a - apply(MEAN, a, params=(ax, True))
     return apply(SUM, d * d, params=(ax, bool(keepdims))) / float(max(_count(a, ax) - ddof, 0))
 
 
 def _std(*args: Any, **kw: Any) -> Value:
-    """sqrt(var): its gradient is nan where all the values are equal (as torch)."""
-    return apply(SQRT, _var(*args, name="std", **kw))
+    """sqrt(var), with gradient 0 where var is 0 (as torch) rather than 0 * inf."""
+    v = _var(*args, name="std", **kw)
+    zero = v.data == 0
+    if not np.any(zero):
+        return apply(SQRT, v)
+    # sqrt of 1 there (no inf in any order of derivative), then masked to 0
+    keep = 0.0 if zero is True else (~zero).astype(v.dtype)
+    return apply(SQRT, apply(WHERE, 1.0, v, params=(zero,))) * keep
 
 
 def _scan(name: str, op: Any) -> Callable[..., Value]:
@@ -233,6 +231,8 @@ def _scan(name: str, op: Any) -> Callable[..., Value]:
 
 _CHARS = set(om.LETTERS)
 _LABELS = string.ascii_uppercase + string.ascii_lowercase  # numpy's order for int labels
+_EPS = np.zeros((3, 3, 3))  # the Levi-Civita symbol: cross(a, b)_i = eps_ijk a_j b_k
+_EPS[[0, 1, 2], [1, 2, 0], [2, 0, 1]], _EPS[[0, 2, 1], [2, 1, 0], [1, 0, 2]] = 1, -1
 
 
 def _einsum_args(args: tuple) -> tuple[str, list]:
@@ -273,9 +273,7 @@ def _explicit(subs: str, shapes: list) -> str:
                              f"{n} axes; give one letter per axis (or '...' for the rest)")
         ell.append(len(sh) - n)
         width = max(width, len(sh) - n)
-    free = "".join(c for c in om.LETTERS if c not in subs)[:width]
-    if len(free) < width:
-        raise ValueError(f"einsum: {subs!r} leaves too few letters for its '...' axes")
+    free = "".join(c for c in om.LETTERS if c not in subs)[:width]  # numpy: <= 64 axes
     ins = [s.replace("...", free[width - e:]) for s, e in zip(ins, ell, strict=True)]
     if not arrow:  # numpy's implicit output: the '...' axes, then letters used once, sorted
         once = sorted(c for c in set(lhs) & _CHARS if lhs.count(c) == 1)
@@ -316,10 +314,12 @@ def _product(a: Any, b: Any, sa: str, sb: str, out: str) -> Value:
 
 
 def _flat(x: Any) -> Any:
-    return apply(RESHAPE, x, params=((-1,),)) if isinstance(x, Value) else np.ravel(x)
+    return _reshape(x, (math.prod(_shape(x)),))
 
 
 def _reshape(x: Any, shape: tuple[int, ...]) -> Any:
+    if _shape(x) == shape:
+        return x
     return apply(RESHAPE, x, params=(shape,)) if isinstance(x, Value) else np.reshape(x, shape)
 
 
@@ -344,8 +344,10 @@ def _tensordot(a: Any, b: Any, axes: Any = 2, name: str = "tensordot") -> Value:
         aa, bb = list(range(len(sha) - axes, len(sha))), list(range(axes))
     else:
         aa, bb = ([x] if isinstance(x, (int, np.integer)) else list(x) for x in axes)
-    if len(aa) != len(bb):
-        raise ValueError(f"numpy.{name}: axes {aa} of a and {bb} of b differ in number")
+    if len(aa) != len(bb) or not all(-len(sha) <= i < len(sha) for i in aa) \
+            or not all(-len(shb) <= j < len(shb) for j in bb):
+        raise ValueError(f"numpy.{name}: axes {aa} of a {sha} and {bb} of b {shb} must be as "
+                         "many, and within each operand's dimensions")
     la, lb = list(om.LETTERS[:len(sha)]), list(om.LETTERS[len(sha):len(sha) + len(shb)])
     for i, j in zip(aa, bb, strict=True):
         if sha[i] != shb[j]:
@@ -359,13 +361,15 @@ def _tensordot(a: Any, b: Any, axes: Any = 2, name: str = "tensordot") -> Value:
     return _product(a, b, "".join(la), "".join(lb), keep_a + keep_b)
 
 
-def _dot(a: Any, b: Any, out: Any = None) -> Value:
-    """np.dot: a's last axis with b's second-to-last (its only one for a vector)."""
-    _unsupported("dot", out=out)
+def _dot(a: Any, b: Any, out: Any = None, name: str = "dot") -> Value:
+    """np.dot (np.inner): a * b if either is a scalar, else a's last axis with b's
+    second-to-last (its only one for a vector; inner: its last)."""
+    _unsupported(name, out=out)
     na, nb = len(_shape(a)), len(_shape(b))
     if na == 0 or nb == 0:
         return apply(MUL, a, b)
-    return _tensordot(a, b, ([na - 1], [max(nb - 2, 0)]), name="dot")
+    jb = max(nb - 2, 0) if name == "dot" else nb - 1
+    return _tensordot(a, b, ([na - 1], [jb]), name=name)
 
 
 def _vdot(a: Any, b: Any) -> Value:
@@ -377,13 +381,6 @@ def _vdot(a: Any, b: Any) -> Value:
     return _product(a, b, "a", "a", "")
 
 
-def _inner(a: Any, b: Any) -> Value:
-    na, nb = len(_shape(a)), len(_shape(b))
-    if na == 0 or nb == 0:
-        return apply(MUL, a, b)
-    return _tensordot(a, b, ([-1], [-1]), name="inner")
-
-
 def _outer(a: Any, b: Any, out: Any = None) -> Value:
     _unsupported("outer", out=out)
     return _product(_flat(_plain(a)), _flat(_plain(b)), "a", "b", "ab")
@@ -393,20 +390,12 @@ def _kron(a: Any, b: Any) -> Value:
     """np.kron: the block product, as einsum 'ab,cd->acbd' then a reshape."""
     a, b = _plain(a), _plain(b)
     sha, shb = _shape(a), _shape(b)
-    nd = max(len(sha), len(shb))
-    if nd == 0:
-        return apply(MUL, a, b)
+    nd = max(len(sha), len(shb))  # 0 for two scalars: einsum ',->'
     sha, shb = (1,) * (nd - len(sha)) + sha, (1,) * (nd - len(shb)) + shb
     la, lb = om.LETTERS[:nd], om.LETTERS[nd:2 * nd]
     r = _product(_reshape(a, sha), _reshape(b, shb), la, lb,
                  "".join(x + y for x, y in zip(la, lb, strict=True)))
     return apply(RESHAPE, r, params=(tuple(x * y for x, y in zip(sha, shb, strict=True)),))
-
-
-def _levi_civita(dtype: Any) -> ndarray:
-    e = np.zeros((3, 3, 3), dtype)
-    e[[0, 1, 2], [1, 2, 0], [2, 0, 1]], e[[0, 2, 1], [2, 1, 0], [1, 0, 2]] = 1, -1
-    return e
 
 
 def _cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
@@ -421,7 +410,12 @@ def _cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1,
             raise ValueError(f"numpy.cross: {who} has shape {sh} and axis{who}={ax}; Values "
                              "take 3-vectors along that axis (pad 2-vectors with a 0)")
     a, b = _moveaxis(a, axisa, -1), _moveaxis(b, axisb, -1)
-    eps = _levi_civita(np.result_type(_dtype(a), _dtype(b)))
+    try:
+        np.broadcast_shapes(_shape(a)[:-1], _shape(b)[:-1])
+    except ValueError:
+        raise ValueError(f"numpy.cross: the other axes of a {_shape(a)[:-1]} and of b "
+                         f"{_shape(b)[:-1]} do not broadcast") from None
+    eps = _EPS.astype(np.result_type(_dtype(a), _dtype(b)))
     ops = [eps, a, b]
     subs = _explicit("ijk,...j,...k->...i", [_shape(x) for x in ops])
     r = apply(om.einsum_op(3), *ops, params=(subs,))
@@ -448,11 +442,12 @@ FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.round: _round, np.around: _round, np.fix: _fix, np.clip: _clip, np.where: _where,
     np.sum: _reduce("sum", SUM), np.prod: _reduce("prod", om.PROD),
     np.mean: _reduce("mean", MEAN),
-    np.max: _extreme("max", MAX), np.amax: _extreme("amax", MAX),
-    np.min: _extreme("min", om.MIN), np.amin: _extreme("amin", om.MIN), np.ptp: _ptp,
+    **{getattr(np, n): _extreme(n, MAX, "maximum") for n in ("max", "amax")},
+    **{getattr(np, n): _extreme(n, om.MIN, "minimum") for n in ("min", "amin")}, np.ptp: _ptp,
     np.var: _var, np.std: _std,
     np.cumsum: _scan("cumsum", om.CUMSUM), np.cumprod: _scan("cumprod", om.CUMPROD),
-    np.einsum: _einsum, np.dot: _dot, np.vdot: _vdot, np.inner: _inner, np.outer: _outer,
-    np.tensordot: _tensordot, np.kron: _kron, np.cross: _cross,
+    np.einsum: _einsum, np.dot: _dot, np.vdot: _vdot, np.outer: _outer,
+    np.inner: lambda a, b: _dot(a, b, name="inner"), np.tensordot: _tensordot, np.kron: _kron,
+    np.cross: _cross,
     **{f: _on_data(f) for f in (np.argmax, np.argmin, np.isclose, np.allclose)},
 }
