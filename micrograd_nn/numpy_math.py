@@ -5,7 +5,7 @@
 numpy received; :mod:`micrograd_nn.numpy_api` routes ``np.sin(v)``, ``np.sum(v, axis=0)``
 or ``np.einsum("ij,jk->ik", a, b)`` here. A handler returns a Value built from the op
 table (plain arrays beside Values are constants), or, for what has no gradient
-(``isnan``, ``argmax``, ...), numpy's own result on the data. Functions numpy defines by
+(``isnan``, ``signbit``, ...), numpy's own result on the data. Functions numpy defines by
 others are composed here: ``var`` from ``mean``, every product from ``einsum``.
 """
 
@@ -449,5 +449,4 @@ FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.einsum: _einsum, np.dot: _dot, np.vdot: _vdot, np.outer: _outer,
     np.inner: lambda a, b: _dot(a, b, name="inner"), np.tensordot: _tensordot, np.kron: _kron,
     np.cross: _cross,
-    **{f: _on_data(f) for f in (np.argmax, np.argmin, np.isclose, np.allclose)},
 }
