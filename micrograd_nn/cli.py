@@ -1,15 +1,29 @@
 """The ``micrograd-nn`` command line: demo, train, predict, explain, graph, gradcheck.
 
 Every command has ``--help`` with examples. A bad flag, a missing or malformed file
-or a bad value prints one line on stderr and exits non-zero, never a traceback.
+or a bad value prints one line on stderr and exits non-zero, never a traceback:
+2 for a usage error (a bad or missing flag, two flags that conflict; the message
+names them), 1 for anything else that went wrong, 130 after Ctrl-C.
+
+What a command was asked to make happens whatever becomes of its output: printing
+to a reader that went away (``| head -1``) stops the printing, not the work, so
+``train --out`` still saves. Every line is flushed as it is printed, so a pipe
+(``micrograd-nn demo | tee log``) shows the output as it comes. ``train`` checks where
+it will write before it trains, never saves NaN/inf weights unless
+``--allow-nonfinite`` is given, and saves nothing after Ctrl-C unless
+``--save-on-interrupt`` is given.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import inspect
+import math
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +38,101 @@ class CLIError(Exception):
     """A user error: printed as one line, exit status 1."""
 
 
+class UsageError(CLIError):
+    """Flags that do not go together: printed as one line, exit status 2 (argparse's)."""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr (exit 2)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _int(minimum: int, what: str) -> Callable[[str], int]:
+    """An argparse type: an int >= minimum. argparse puts the flag's name in front of
+    the message ("argument --seed: expects a non-negative integer, got -1")."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r} (expects "
+                                             f"{what})") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"expects {what}, got {v}")
+        return v
+    return parse
+
+
+def _float(what: str, low: float = 0.0, below: float | None = None) -> Callable[[str], float]:
+    """An argparse type: a finite float >= low (and < below, if given)."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid float value: {text!r} (expects "
+                                             f"{what})") from None
+        if not (math.isfinite(v) and v >= low and (below is None or v < below)):
+            raise argparse.ArgumentTypeError(f"expects {what}, got {text}")
+        return v
+    return parse
+
+
+_POSITIVE = _int(1, "a positive integer")
+_NATURAL = _int(0, "a non-negative integer")
+_NONNEG = _float("a finite number >= 0")
+
+
+class _Output:
+    """A command's stdout or stderr: each line is flushed as it is written (a pipe
+    shows the output as it comes), and a reader that has gone (``| head -1``: a
+    BrokenPipeError) ends the printing, never the work. Any other failure to write
+    is kept in ``error`` for the exit status."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.gone = False
+        self.error: OSError | None = None
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                self.stream.write(text)
+                if "\n" in text:
+                    self.stream.flush()
+            except (OSError, ValueError) as e:
+                self._fail(e)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError) as e:
+                self._fail(e)
+
+    def _fail(self, e: Exception) -> None:
+        self.gone = True
+        if isinstance(e, OSError) and e.errno != errno.EPIPE:
+            self.error = e
+        # Python flushes the real stream again at exit; what is still buffered would
+        # fail the same way and print "Exception ignored": send it to /dev/null
+        try:
+            fd = self.stream.fileno()
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def isatty(self) -> bool:
+        try:
+            return not self.gone and bool(self.stream.isatty())
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 def _floats(text: str, what: str) -> np.ndarray:
@@ -85,6 +189,62 @@ def _sample(text: str | None, n: int, what: str) -> np.ndarray | None:
     return v
 
 
+def _check_writable(path: Path, flag: str, value: str) -> None:
+    """A one-line error, before any work is done, unless ``path`` can be written: its
+    folder exists (or can be made) and is writable, and ``path`` is not a folder."""
+    if path.is_dir():
+        raise CLIError(f"{flag} {value!r}: {path} is a folder; give a file name")
+    probe = path.parent
+    while not probe.exists():  # the folders that will be made: look at the first real one
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CLIError(f"{flag} {value!r}: {probe} is a file, so no folder can be made there")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CLIError(f"{flag} {value!r}: cannot write in {probe} (permission denied)")
+
+
+def _nonfinite_weights(model: Any) -> int:
+    """How many weights are NaN or ±inf."""
+    return sum(int(np.size(p.data) - np.count_nonzero(np.isfinite(p.data)))
+               for p in model.parameters())
+
+
+def _save(model: Any, out: str, allow_nonfinite: bool) -> tuple[Path, Path]:
+    """``serialize.save``; NaN/inf weights are refused (the existing files are kept)
+    unless ``allow_nonfinite``. The check is made here whatever ``save`` checks
+    itself; ``allow_nonfinite=True`` is passed on when ``save`` takes it."""
+    from .serialize import paths, save
+
+    bad = _nonfinite_weights(model)
+    if bad and not allow_nonfinite:
+        jpath, npath = paths(out)
+        total = sum(int(np.size(p.data)) for p in model.parameters())
+        kept = (f"{jpath} and {npath} are left as they were" if jpath.exists()
+                else "nothing was written")
+        raise CLIError(f"not saving --out {out!r}: {bad} of the {total} trained weights are "
+                       f"NaN or inf (the run diverged; see the diagnosis); {kept}. Lower "
+                       "--lr, or pass --allow-nonfinite to save them anyway")
+    kwargs = {}
+    if allow_nonfinite and "allow_nonfinite" in inspect.signature(save).parameters:
+        kwargs["allow_nonfinite"] = True
+    return save(model, out, **kwargs)
+
+
+class _ProgressLines:
+    """``fit`` callback: a line of progress every tenth of the epochs (and the last),
+    on stderr, for when it is not a terminal (a log file, a pipe): a bar's carriage
+    returns do not belong there."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs, self.every = epochs, max(1, epochs // 10)
+
+    def __call__(self, epoch: int, logs: dict[str, Any]) -> None:
+        if epoch % self.every and epoch != self.epochs:
+            return
+        val = "" if logs["val_loss"] is None else f"  val_loss {logs['val_loss']:.6g}"
+        print(f"epoch {epoch}/{self.epochs}  loss {logs['loss']:.6g}{val}", file=sys.stderr)
+
+
 def _model_path(path: str) -> str:
     from .serialize import paths
 
@@ -101,26 +261,53 @@ def _model_path(path: str) -> str:
 def cmd_demo(a: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    run_demo(Path(a.out), epochs=a.epochs, seed=a.seed, fmt=a.format, verbose=not a.quiet)
+    out = Path(a.out)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {a.out!r} is a file; the demo writes its pictures into a "
+                       "folder: give a folder name")
+    _check_writable(out / "network.png", "--out", a.out)
+    run_demo(out, epochs=a.epochs, seed=a.seed, fmt=a.format, verbose=not a.quiet)
     return 0
+
+
+def _train_flags(a: argparse.Namespace) -> None:
+    """Flags that do not go together: a UsageError naming both."""
+    if a.batch_size is not None and a.mode not in (None, "minibatch"):
+        raise UsageError(f"--batch-size {a.batch_size} applies to --mode minibatch only, "
+                         f"not --mode {a.mode}")
+    if a.momentum is not None and a.optimizer != "sgd":
+        raise UsageError(f"--momentum {a.momentum:g} applies to SGD only (--optimizer sgd); "
+                         f"--optimizer {a.optimizer} has its own step rule")
+    squash = {"bce_with_logits": "sigmoid", "softmax_cross_entropy": "softmax"}.get(a.loss)
+    if squash and a.output_activation not in (None, "identity"):
+        raise UsageError(f"--loss {a.loss} applies the {squash} itself: use "
+                         f"--output-activation identity (its default), not "
+                         f"--output-activation {a.output_activation}")
+    if a.no_save:
+        for flag, on in (("--save-on-interrupt", a.save_on_interrupt),
+                         ("--allow-nonfinite", a.allow_nonfinite)):
+            if on:
+                raise UsageError(f"{flag} has nothing to do with --no-save: drop one")
 
 
 def cmd_train(a: argparse.Namespace) -> int:
     from .diagnose import diagnose
     from .nn import MLP
-    from .serialize import save
+    from .serialize import paths
     from .train import fit
 
-    if a.out and (a.out.endswith(("/", os.sep)) or Path(a.out).is_dir()):
-        raise CLIError(f"--out {a.out!r} names a folder; give a model name in it, such as "
-                       "results/xor (writes results/xor.json and results/xor.npz)")
+    _train_flags(a)
+    if a.out is not None:  # where the model goes is checked before the training, not after
+        if a.out.endswith(("/", os.sep)) or Path(a.out).is_dir():
+            raise CLIError(f"--out {a.out!r} names a folder; give a model name in it, such "
+                           "as results/xor (writes results/xor.json and results/xor.npz)")
+        for target in paths(a.out):
+            _check_writable(target, "--out", a.out)
     X, y = _load_data(a.data, a.target_columns, a.seed)
-    batch = {"stochastic": 1, "batch": None, "minibatch": a.batch_size}[a.mode]
+    mode = a.mode or ("minibatch" if a.batch_size is not None else "stochastic")
+    batch = {"stochastic": 1, "batch": None, "minibatch": a.batch_size or 8}[mode]
     squash = {"bce_with_logits": "sigmoid", "softmax_cross_entropy": "softmax"}.get(a.loss)
     out_act = a.output_activation or ("identity" if squash else "sigmoid")
-    if squash and out_act != "identity":
-        raise CLIError(f"--loss {a.loss} applies the {squash} itself: use "
-                       f"--output-activation identity (its default), not {out_act}")
     if squash and (y.min() < 0 or y.max() > 1):
         raise CLIError(f"--loss {a.loss} needs targets in [0, 1] (class labels or "
                        f"probabilities); these run from {y.min():g} to {y.max():g}: use mse")
@@ -132,35 +319,61 @@ def cmd_train(a: argparse.Namespace) -> int:
     sgd = a.optimizer == "sgd"  # the article's E=0.7, α=0.3; Adam/Rprop keep their own
     lr = a.lr if a.lr is not None else (0.7 if sgd else None)
     momentum = a.momentum if a.momentum is not None else (0.3 if sgd else 0.0)
-    h = fit(model, X, y, loss=a.loss, optimizer=None if sgd else a.optimizer, lr=lr,
-            momentum=momentum,
-            epochs=a.epochs, batch_size=batch, seed=a.seed, validation_split=a.val_split,
-            early_stopping=a.early_stopping or False, target_error=a.target_error,
-            verbose=a.verbose)
-    val = f", validation loss {h.val_loss[-1]:.6g}" if h.val_loss else ""
-    print(f"trained {model.sizes} for {h.epochs} epochs ({h.stop_reason}): "
-          f"loss {h.loss[-1]:.6g}{val}")
-    print(diagnose(h, model=model, X=X))
+    # verbose 1 draws a bar on a terminal; elsewhere (a log, a pipe) lines are printed
+    lines = a.verbose == 1 and not sys.stderr.isatty()
+    # a diverging run overflows: the diagnosis and the check before saving say so in
+    # one place instead of numpy's warnings
+    with np.errstate(all="ignore"):
+        try:
+            h = fit(model, X, y, loss=a.loss, optimizer=None if sgd else a.optimizer, lr=lr,
+                    momentum=momentum, epochs=a.epochs, batch_size=batch, seed=a.seed,
+                    validation_split=a.val_split, early_stopping=a.early_stopping or False,
+                    target_error=a.target_error, verbose=0 if lines else a.verbose,
+                    callbacks=[_ProgressLines(a.epochs)] if lines else [])
+        except KeyboardInterrupt as e:
+            return _train_interrupted(a, model, getattr(e, "history", None))
+        val = f", validation loss {h.val_loss[-1]:.6g}" if h.val_loss else ""
+        print(f"trained {model.sizes} for {h.epochs} epochs ({h.stop_reason}): "
+              f"loss {h.loss[-1]:.6g}{val}")
+        print(diagnose(h, model=model, X=X, y=y))
     if squash:
         print(f"the outputs are logits: {squash}(output) gives the probabilities")
-    if a.out:
-        jpath, npath = save(model, a.out)
+    if a.out is not None:
+        jpath, npath = _save(model, a.out, a.allow_nonfinite)
         print(f"saved {jpath} and {npath}")
     return 0
+
+
+def _train_interrupted(a: argparse.Namespace, model: Any, h: Any) -> int:
+    """Ctrl-C during training: one line, exit 130; the weights so far are saved only
+    with --save-on-interrupt (and at least one whole epoch)."""
+    done = f" after {h.epochs} of {a.epochs} epochs" if h is not None else ""
+    if not a.save_on_interrupt or a.out is None:
+        note = "; nothing saved (--save-on-interrupt keeps the weights so far)" \
+            if a.out is not None else ""
+        print(f"micrograd-nn train: interrupted{done}{note}", file=sys.stderr)
+    elif h is None or h.epochs == 0:
+        print(f"micrograd-nn train: interrupted{done}; nothing saved: no epoch finished",
+              file=sys.stderr)
+    else:
+        jpath, npath = _save(model, a.out, a.allow_nonfinite)
+        print(f"micrograd-nn train: interrupted{done}; saved the weights so far as {jpath} "
+              f"and {npath} (--save-on-interrupt)", file=sys.stderr)
+    return 130
 
 
 def cmd_predict(a: argparse.Namespace) -> int:
     from .serialize import load
     from .train import predict
 
+    if not (a.data or a.input):
+        raise UsageError("give --input 1,0 (repeatable) or --data FILE.csv")
     model = load(_model_path(a.model))
     if a.data:
         X, _ = _load_data(a.data, a.target_columns, 0)
         _check_width(model, X, a.data)
-    elif a.input:
-        X = np.stack([_sample(t, model.sizes[0], "--input") for t in a.input])
     else:
-        raise CLIError("give --input 1,0 (repeatable) or --data FILE.csv")
+        X = np.stack([_sample(t, model.sizes[0], "--input") for t in a.input])
     for x, out in zip(X, predict(model, X), strict=True):
         print(f"{','.join(f'{v:g}' for v in x)} -> {' '.join(f'{v:.6f}' for v in np.ravel(out))}")
     return 0
@@ -190,6 +403,7 @@ def cmd_graph(a: argparse.Namespace) -> int:
     if not a.format and out.suffix and out.suffix[1:].lower() not in ("svg", "png", "pdf"):
         raise CLIError(f"--out {a.out}: pictures are svg, png or pdf; name it "
                        f"{out.with_suffix('.svg').name} or give --format")
+    _check_writable(out, "--out", a.out)
     model = load(_model_path(a.model))
     x = _sample(a.input, model.sizes[0], "--input")
     t = _sample(a.target, model.sizes[-1], "--target")
@@ -226,9 +440,10 @@ def cmd_gradcheck(a: argparse.Namespace) -> int:
     if y.shape[1] != model.sizes[-1]:
         raise CLIError(f"the model has {model.sizes[-1]} outputs, {a.data} has {y.shape[1]} "
                        "target columns (see --target-columns)")
-    ok = True
+    ok, checked = True, 0
     sigmoid_only = all(act == "sigmoid" for act in model.activations)
     for i in range(min(a.samples, len(X))):
+        checked += 1
         if sigmoid_only:
             cmp = compare_with_autodiff(model, X[i], y[i])
             print(f"sample {i}: delta rule vs autodiff, largest difference {cmp.max_diff:.3g}")
@@ -236,9 +451,12 @@ def cmd_gradcheck(a: argparse.Namespace) -> int:
         report = gradcheck_model(model, X[i:i + 1], y[i:i + 1], loss="sse_half")
         print(f"sample {i}: finite differences vs autodiff: " + str(report).splitlines()[0])
         ok &= report.ok
+    if not checked:  # "OK" after checking nothing would be a false pass
+        raise CLIError(f"{a.data} has no samples to check")
     if not sigmoid_only:
         print("(delta-rule check skipped: it is derived for sigmoid networks only)")
-    print("gradients OK" if ok else "gradient check FAILED")
+    print(f"gradients OK ({checked} sample{'s' if checked > 1 else ''} checked)" if ok
+          else "gradient check FAILED")
     return 0 if ok else 1
 
 
@@ -247,8 +465,10 @@ def cmd_gradcheck(a: argparse.Namespace) -> int:
 _EXAMPLES = {
     "demo": "micrograd-nn demo\n  micrograd-nn demo --out results --format svg",
     "train": ("micrograd-nn train --data xor --hidden 3 --lr 0.7 --momentum 0.3 --out xor\n"
-              "  micrograd-nn train --data moons --hidden 8,8 --mode minibatch --batch-size 16\n"
-              "  micrograd-nn train --data my.csv --target-columns price --loss mse --no-bias"),
+              "  micrograd-nn train --data moons --hidden 8,8 --batch-size 16 --out moons\n"
+              "  micrograd-nn train --data my.csv --target-columns price --loss mse --no-bias "
+              "--out price\n"
+              "  micrograd-nn train --data xor --lr 5 --no-save    # only the diagnosis"),
     "predict": "micrograd-nn predict xor --input 1,0 --input 1,1",
     "explain": ("micrograd-nn explain                 # the article's network and sample\n"
                 "  micrograd-nn explain --digits 2      # rounded like the article\n"
@@ -273,8 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = command("demo", "train the article's XOR network and draw what it learned")
     d.add_argument("--out", default="micrograd_nn_demo", help="output folder")
-    d.add_argument("--epochs", type=int, default=3000)
-    d.add_argument("--seed", type=int, default=0)
+    d.add_argument("--epochs", type=_POSITIVE, default=3000)
+    d.add_argument("--seed", type=_NATURAL, default=0)
     d.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                    help="of the three pictures")
     d.add_argument("--quiet", action="store_true", help="print only the summary")
@@ -292,25 +512,38 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--loss", default="mse",
                    choices=("mse", "sse_half", "bce_with_logits", "softmax_cross_entropy"))
     t.add_argument("--optimizer", default="sgd", choices=("sgd", "adam", "rprop"))
-    t.add_argument("--lr", type=float, default=None,
+    t.add_argument("--lr", type=_NONNEG, default=None,
                    help="learning rate E (default 0.7 for sgd, the optimizer's own otherwise)")
-    t.add_argument("--momentum", type=float, default=None,
+    t.add_argument("--momentum", type=_NONNEG, default=None,
                    help="momentum α, SGD only (default 0.3)")
-    t.add_argument("--mode", default="stochastic", choices=("stochastic", "batch", "minibatch"))
-    t.add_argument("--batch-size", type=int, default=8, help="mini-batch size")
-    t.add_argument("--epochs", type=int, default=1000)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--val-split", type=float, default=0.0)
-    t.add_argument("--early-stopping", type=int, default=0, metavar="PATIENCE")
-    t.add_argument("--target-error", type=float, default=None)
-    t.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
-    t.add_argument("--out", default=None, help="save the model as OUT.json + OUT.npz")
+    t.add_argument("--mode", default=None, choices=("stochastic", "batch", "minibatch"),
+                   help="default stochastic, or minibatch when --batch-size is given")
+    t.add_argument("--batch-size", type=_POSITIVE, default=None,
+                   help="mini-batch size (default 8); implies --mode minibatch")
+    t.add_argument("--epochs", type=_POSITIVE, default=1000)
+    t.add_argument("--seed", type=_NATURAL, default=0)
+    t.add_argument("--val-split", type=_float("a fraction in [0, 1)", below=1.0), default=0.0)
+    t.add_argument("--early-stopping", type=_NATURAL, default=0, metavar="PATIENCE",
+                   help="stop after this many epochs without improvement (0: off)")
+    t.add_argument("--target-error", type=_NONNEG, default=None)
+    t.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2),
+                   help="0 silent; 1 a progress bar on a terminal, else a line every tenth "
+                        "of the epochs; 2 a line per epoch (on stderr)")
+    where = t.add_mutually_exclusive_group(required=True)
+    where.add_argument("--out", default=None, help="save the model as OUT.json + OUT.npz")
+    where.add_argument("--no-save", action="store_true",
+                       help="train and diagnose only: the model is not kept")
+    t.add_argument("--allow-nonfinite", action="store_true",
+                   help="save even if the weights are NaN/inf (refused otherwise)")
+    t.add_argument("--save-on-interrupt", action="store_true",
+                   help="on Ctrl-C, save the weights of the last finished epoch (exit 130)")
     t.set_defaults(func=cmd_train)
 
     pr = command("predict", "run a saved model on inputs")
     pr.add_argument("model", help="saved model path (as given to train --out)")
-    pr.add_argument("--input", action="append", help="one sample, e.g. 1,0 (repeatable)")
-    pr.add_argument("--data", help="a built-in data set or CSV file")
+    src = pr.add_mutually_exclusive_group()
+    src.add_argument("--input", action="append", help="one sample, e.g. 1,0 (repeatable)")
+    src.add_argument("--data", help="a built-in data set or CSV file")
     pr.add_argument("--target-columns", default="-1")
     pr.set_defaults(func=cmd_predict)
 
@@ -318,10 +551,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--model", help="saved sigmoid model (default: the article's network)")
     e.add_argument("--input", help="one sample, e.g. 1,0")
     e.add_argument("--target", help="its ideal output, e.g. 1")
-    e.add_argument("--lr", type=float, default=0.7, help="learning rate E")
-    e.add_argument("--momentum", type=float, default=0.3, help="momentum α")
-    e.add_argument("--digits", type=int, default=6, help="decimals shown (2: the article's look)")
-    e.add_argument("--steps", type=int, default=1)
+    e.add_argument("--lr", type=_NONNEG, default=0.7, help="learning rate E")
+    e.add_argument("--momentum", type=_NONNEG, default=0.3, help="momentum α")
+    e.add_argument("--digits", type=_NATURAL, default=6,
+                   help="decimals shown (2: the article's look)")
+    e.add_argument("--steps", type=_POSITIVE, default=1)
     e.set_defaults(func=cmd_explain)
 
     g = command("graph", "draw a saved model's network diagram or computation graph")
@@ -330,7 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--input", help="a sample to run (graph: the forward pass drawn)")
     g.add_argument("--target", help="its ideal output (adds the loss and gradients)")
     g.add_argument("--format", choices=("svg", "png", "pdf"), default=None)
-    g.add_argument("--max-nodes", type=int, default=200)
+    g.add_argument("--max-nodes", type=_int(2, "an integer >= 2"), default=200)
     g.add_argument("--out", default="graph.svg")
     g.set_defaults(func=cmd_graph)
 
@@ -339,10 +573,28 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("model")
     c.add_argument("--data", default="xor")
     c.add_argument("--target-columns", default="-1")
-    c.add_argument("--samples", type=int, default=4)
-    c.add_argument("--tol", type=float, default=1e-8)
+    c.add_argument("--samples", type=_POSITIVE, default=4,
+                   help="how many samples to check, from the first (default 4)")
+    c.add_argument("--tol", type=_NONNEG, default=1e-8)
     c.set_defaults(func=cmd_gradcheck)
     return p
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command, with every failure turned into one line on stderr and a status."""
+    try:
+        return args.func(args)
+    except UsageError as e:
+        print(f"micrograd-nn {args.command}: error: {e} (see micrograd-nn {args.command} "
+              "--help)", file=sys.stderr)
+        return 2
+    except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError) as e:
+        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"micrograd-nn {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"micrograd-nn {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -351,18 +603,18 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 0
+    saved = sys.stdout, sys.stderr
+    out, err = _Output(sys.stdout), _Output(sys.stderr)
+    sys.stdout, sys.stderr = out, err
     try:
-        return args.func(args)
-    except BrokenPipeError:  # `micrograd-nn explain | head`: the reader left, not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
-        return 0
-    except (CLIError, ValueError, TypeError, OSError, KeyError, ImportError) as e:
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        print(f"micrograd-nn {args.command}: error: {msg}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"micrograd-nn {args.command}: interrupted", file=sys.stderr)
-        return 130
+        status = _run(args)
+        if out.error is not None and status == 0:  # not a reader that left: a real failure
+            print(f"micrograd-nn {args.command}: error: could not write the output "
+                  f"({out.error.strerror or out.error})", file=sys.stderr)
+            status = 1
+        return status
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 if __name__ == "__main__":

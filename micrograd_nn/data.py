@@ -289,8 +289,9 @@ def load_csv(path: str | os.PathLike, target_columns: int | str | Sequence[int |
                 raise ValueError(f"load_csv: {path}, line {no}, column {j + 1}: {c!r} is "
                                  "not a number; fix the cell or remove that row") from None
             if not (allow_nonfinite or math.isfinite(v)):
+                what = "NaN" if v != v else "infinite"
                 raise ValueError(f"load_csv: {path}, line {no}, column {j + 1}: {c!r} is "
-                                 f"{v} (not a finite number); fix the cell or remove that "
+                                 f"{what}, not a finite number; fix the cell or remove that "
                                  "row, or pass allow_nonfinite=True to keep it")
             data[i, j] = v
     specs = [target_columns] if isinstance(target_columns, (int, str, np.integer)) \

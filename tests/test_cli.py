@@ -73,11 +73,13 @@ def test_train_saves_a_model_that_predicts_xor(xor_model: Path,
     assert high > 0.8 and low < 0.2
 
 
-@pytest.mark.parametrize("mode", ["stochastic", "batch", "minibatch"])
-def test_train_modes_and_options(mode: str, tmp_path: Path,
+@pytest.mark.parametrize("mode", [["--mode", "stochastic"], ["--mode", "batch"],
+                                  ["--mode", "minibatch", "--batch-size", "16"],
+                                  ["--batch-size", "16"]])
+def test_train_modes_and_options(mode: list[str], tmp_path: Path,
                                  capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "train", "--data", "moons", "--hidden", "4", "--mode", mode,
-                         "--batch-size", "16", "--epochs", "5", "--val-split", "0.2",
+    code, out, err = run(capsys, "train", "--data", "moons", "--hidden", "4", *mode,
+                         "--epochs", "5", "--val-split", "0.2",
                          "--no-bias", "--optimizer", "adam", "--lr", "0.05", "--verbose", "0",
                          "--out", str(tmp_path / "m"))
     assert code == 0, err
@@ -157,10 +159,10 @@ def test_every_command_has_help_with_examples(command: str,
 
 
 @pytest.mark.parametrize("argv, status, words", [
-    (["train", "--epochs", "many"], 2, "invalid int value"),
-    (["train", "--bogus"], 2, "unrecognized arguments"),
-    (["train", "--hidden", "4,x"], 1, "--hidden"),
-    (["train", "--data", "no_such_file.csv"], 1, "no such file"),
+    (["train", "--epochs", "many", "--no-save"], 2, "invalid int value"),
+    (["train", "--bogus", "--no-save"], 2, "unrecognized arguments"),
+    (["train", "--hidden", "4,x", "--no-save"], 1, "--hidden"),
+    (["train", "--data", "no_such_file.csv", "--no-save"], 1, "no such file"),
     (["predict", "no_such_model", "--input", "1,0"], 1, "no saved model"),
     (["explain", "--input", "1,zero"], 1, "--input"),
     (["nonsense"], 2, "invalid choice"),
@@ -176,7 +178,7 @@ def test_bad_input_is_one_line_and_nonzero(argv: list[str], status: int, words: 
 def test_malformed_csv_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     csv = tmp_path / "bad.csv"
     csv.write_text("1,2,3\n4,five,6\n")
-    code, _, err = run(capsys, "train", "--data", str(csv), "--epochs", "1")
+    code, _, err = run(capsys, "train", "--data", str(csv), "--epochs", "1", "--no-save")
     assert code == 1 and "line 2" in err and len(err.strip().splitlines()) == 1
 
 
@@ -234,22 +236,22 @@ def test_logit_losses_default_to_an_identity_output(tmp_path: Path,
     assert [v > 0 for v in logits] == [False, True, True, False]
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["--loss", "bce_with_logits", "--output-activation", "sigmoid"],
+@pytest.mark.parametrize("argv, status, words", [
+    (["--loss", "bce_with_logits", "--output-activation", "sigmoid", "--out", "m"], 2,
      "--output-activation identity"),
-    (["--loss", "softmax_cross_entropy"], "one-hot"),
-    (["--loss", "bce_with_logits", "--data", "sine"], "targets in [0, 1]"),
-    (["--out", "results/"], "names a folder"),
+    (["--loss", "softmax_cross_entropy", "--out", "m"], 1, "one-hot"),
+    (["--loss", "bce_with_logits", "--data", "sine", "--out", "m"], 1, "targets in [0, 1]"),
+    (["--out", "results/"], 1, "names a folder"),
 ])
-def test_loss_and_output_that_do_not_fit_are_one_line(argv: list[str], words: str,
+def test_loss_and_output_that_do_not_fit_are_one_line(argv: list[str], status: int, words: str,
                                                       capsys: pytest.CaptureFixture[str],
                                                       tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # were a model saved after all, not into the repository
     code, out, err = run(capsys, "train", "--data", "xor", "--epochs", "5", "--verbose", "0",
                          *argv)
-    assert code == 1 and words in err and len(err.strip().splitlines()) == 1
-    assert "trained" not in out
+    assert code == status and words in err and len(err.strip().splitlines()) == 1
+    assert "trained" not in out and not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -292,5 +294,6 @@ def test_demo_writes_every_picture_in_the_asked_format(fmt: str, tmp_path: Path,
 
 def test_train_momentum_with_adam_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "train", "--optimizer", "adam", "--momentum", "0.5",
-                       "--epochs", "1", "--verbose", "0")
-    assert code == 1 and "applies to SGD only" in err and len(err.strip().splitlines()) == 1
+                       "--epochs", "1", "--verbose", "0", "--no-save")
+    assert code == 2 and "applies to SGD only" in err and len(err.strip().splitlines()) == 1
+    assert "--momentum" in err and "--optimizer adam" in err
