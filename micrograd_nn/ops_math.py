@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops as core  # read at call time: ops imports this module while loading
+from . import ops_core as core
 from .opdef import NAN, RESHAPE, Op, call, expand, op, raw, safe_div, shape_of, unary
 
 ndarray = np.ndarray
@@ -94,12 +94,30 @@ def _num(mask: Any, like: Any) -> Any:
 
 
 def _round(x: Any, decimals: int) -> Any:
-    return _f(np.round(x, decimals)) if type(x) is float else np.round(x, decimals)
+    """numpy's rounding: scale by 10**decimals, round half to even, scale back. Python's
+    round() of a float rounds half to even too, so floats stay off numpy."""
+    if type(x) is not float:
+        return np.round(x, decimals)
+    p = 10.0 ** abs(decimals)
+    y = x * p if decimals >= 0 else x / p
+    if not math.isfinite(y):
+        return x if not math.isfinite(x) else _f(np.round(x, decimals))  # huge x: numpy
+    r = float(round(y))
+    r = r / p if decimals >= 0 else r * p
+    return math.copysign(r, x) if r == 0 else r  # -0.4 rounds to -0.0, as numpy
 
 
-def _step(nf: Callable) -> Callable[[Any], Any]:
-    """Forward of a rounding step: numpy for floats too (math.floor returns an int)."""
-    return lambda x: float(_quiet(nf, x)) if type(x) is float else _quiet(nf, x)
+def _step(mf: Callable[[float], int], nf: Callable) -> Callable[[Any], Any]:
+    """Forward of a rounding step: ``math`` on floats (its int result made a float,
+    keeping the sign of a zero as numpy does), ``nf`` on arrays."""
+    def fwd(x: Any) -> Any:
+        if type(x) is not float:
+            return nf(x)
+        if not math.isfinite(x):
+            return x
+        r = float(mf(x))
+        return math.copysign(r, x) if r == 0 else r
+    return fwd
 
 
 def _logaddexp(x: float, y: float) -> float:
@@ -137,6 +155,9 @@ def _share(g: Any, ans: Any, x: Any, y: Any, lo: bool, fm: bool) -> Any:
     it where x wins, half at a tie (as torch); for fmax/fmin (``fm``) also all of it where
     only y is NaN. NaN inputs of maximum/minimum take none."""
     rx, ry = raw(x), raw(y)
+    if type(rx) is float and type(ry) is float:  # the scalar path, off numpy
+        s = (rx < ry if lo else rx > ry) + 0.5 * (rx == ry)
+        return g * (1.0 if fm and ry != ry and rx == rx else float(s))
     with np.errstate(invalid="ignore"):
         s = (rx < ry if lo else rx > ry) + 0.5 * (rx == ry)
         if fm:
@@ -147,8 +168,12 @@ def _share(g: Any, ans: Any, x: Any, y: Any, lo: bool, fm: bool) -> Any:
 def _quotient(x: Any, ans: Any, y: Any) -> Any:
     """(x - ans) / y rounded: the integer quotient behind ``ans = mod(x, y)`` or fmod,
     taken from the data (a constant of the VJP)."""
+    rx, ra, ry = raw(x), raw(ans), raw(y)
+    if type(rx) is float and type(ry) is float:
+        q = safe_div(rx - ra, ry)
+        return float(round(q)) if math.isfinite(q) else q
     with np.errstate(all="ignore"):
-        q = np.round((raw(x) - raw(ans)) / raw(y))
+        q = np.round((rx - ra) / ry)
     return float(q) if type(q) is not ndarray else q
 
 
@@ -367,10 +392,10 @@ RECIPROCAL = unary("reciprocal", _ew(lambda x: safe_div(1.0, x), np.reciprocal),
                    lambda g, ans, x: -g * ans * ans)
 # steps: gradient 0 (as numpy's and torch's rules)
 SIGN = unary("sign", lambda x: core.sign(x), _zero)
-FLOOR = unary("floor", _step(np.floor), _zero)
-CEIL = unary("ceil", _step(np.ceil), _zero)
-TRUNC = unary("trunc", _step(np.trunc), _zero)
-ROUND = unary("round", _round, _zero)  # args (x, decimals); rint is decimals=0
+FLOOR = unary("floor", _step(math.floor, np.floor), _zero)
+CEIL = unary("ceil", _step(math.ceil, np.ceil), _zero)
+TRUNC = unary("trunc", _step(math.trunc, np.trunc), _zero)
+ROUND = unary("round", _round, _zero, "param")  # args (x, decimals); rint is decimals=0
 # binary, broadcasting (the engine sums each gradient back to its input's shape)
 LOGADDEXP = op("logaddexp", _ew2(_logaddexp, np.logaddexp),
                (lambda g, ans, x, y: g * call(core.EXP, x - ans),
@@ -400,10 +425,10 @@ MOD = op("mod", _ew2(lambda x, y: x % y, np.mod),  # Python's float % is numpy's
          (lambda g, ans, x, y: g, lambda g, ans, x, y: -g * _quotient(x, ans, y)), "binary")
 FMOD = op("fmod", _ew2(math.fmod, np.fmod),
           (lambda g, ans, x, y: g, lambda g, ans, x, y: -g * _quotient(x, ans, y)), "binary")
-CLIP = unary("clip", _clip, _clip_vjp)  # args (x, lo, hi); a bound may be None
+CLIP = unary("clip", _clip, _clip_vjp, "param")  # args (x, lo, hi); a bound may be None
 # reductions: args (x, axis, keepdims); scans: args (x, axis), axis None = flattened
 MIN = unary("min", lambda x, axis, keepdims: _f(np.min(x, axis=axis, keepdims=keepdims)),
-            lambda *a: core._max_vjp(*a), "reduce")  # the same tie rule as max
+            core.max_vjp, "reduce")  # the same tie rule as max
 PROD = unary("prod", lambda x, axis, keepdims: _f(np.prod(x, axis=axis, keepdims=keepdims)),
              _prod_vjp, "reduce")
 CUMSUM = unary("cumsum", lambda x, axis: np.cumsum(x, axis=axis), _scan_vjp(_cumsum_vjp),

@@ -13,14 +13,15 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "micrograd_nn"
 LAYERS = [
-    {"__init__", "opdef", "ops", "ops_math", "ops_array", "_data"},
+    {"__init__", "notation", "opdef", "ops", "ops_core", "ops_math", "ops_array", "_data"},
     {"engine", "autodiff", "numpy_api", "numpy_math", "numpy_array", "numpy_select", "function"},
     {"nn", "init", "neurons"},
     {"losses", "optim"},
-    {"data", "serialize"},
-    {"train", "history", "diagnose"},
+    {"data", "serialize", "_safeio"},
+    {"train", "history", "diagnose", "genetic"},
+    {"sweep", "_sweep_run"},
     {"deltas", "gradcheck", "explain"},
-    {"viz", "viz_network", "plots"},
+    {"viz", "viz_network", "plots", "drawing", "layout", "report"},
     {"cli", "demo"},
 ]
 LEVEL = {name: i for i, layer in enumerate(LAYERS) for name in layer}
