@@ -26,29 +26,37 @@ def _operands(name: str, sa: tuple, sb: tuple, seed: int) -> tuple:
     if name == "pow":  # positive base
         return rng.uniform(0.5, 2.0, size=sa), rng.uniform(-2.0, 2.0, size=sb)
     b = rng.normal(size=sb)
-    if name == "div":  # divisor away from 0
+    if name in ("div", "mod", "fmod"):  # divisor away from 0
         b = np.where(b < 0, -1.0, 1.0) * (np.abs(b) + 0.5)
     return rng.normal(size=sa), b
 
 
+# numpy's binary functions, on Values (ours) and through autograd.numpy (the oracle);
+# fmod's oracle is mod with the divisor's sign flipped where needed: autograd has no fmod VJP
+NUMPY_BINARY = {n: (getattr(np, n), getattr(anp, n)) for n in
+                ("maximum", "minimum", "fmax", "fmin", "hypot", "arctan2", "mod",
+                 "logaddexp", "logaddexp2")}
+NUMPY_BINARY["fmod"] = (np.fmod, lambda x, y: x - anp.trunc(x / y) * y)
+
+
 def test_broadcast_covers_every_binary_op() -> None:
-    assert {n for n, op in OPS.items() if op.kind == "binary"} == set(BINARY)
+    assert {n for n, op in OPS.items() if op.kind == "binary"} == set(BINARY) | set(NUMPY_BINARY)
 
 
 def _check(name: str, shapes, seed: int) -> None:
     sa, sb = shapes.input_shapes
     a, b = _operands(name, sa, sb, seed)
-    f = BINARY[name]
+    f, ref = (BINARY[name], BINARY[name]) if name in BINARY else NUMPY_BINARY[name]
     w = np.random.default_rng(seed + 1).uniform(0.5, 1.5, size=shapes.result_shape)
     va, vb = Value(a), Value(b)
     out = f(va, vb)
-    want = f(a, b)
+    want = ref(a, b)
     assert out.shape == np.shape(want) == shapes.result_shape
     np.testing.assert_allclose(out.data, want, rtol=1e-13)
     out.backward(float(w) if w.ndim == 0 else w)
 
     def loss(x, y):
-        return anp.sum(f(x, y) * w)
+        return anp.sum(ref(x, y) * w)
 
     for v, shape, i in ((va, sa, 0), (vb, sb, 1)):
         assert np.shape(v.grad) == shape, f"{name}: grad shape {np.shape(v.grad)} != {shape}"
@@ -99,3 +107,9 @@ def test_broadcast_unbroadcast_is_sum_to(shapes, seed) -> None:
     want = want.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
     assert np.shape(got) == shape
     np.testing.assert_allclose(got, want.reshape(shape), rtol=1e-12)
+
+
+@_SETTINGS
+@given(shapes=_SHAPES, seed=st.integers(0, 2**16), name=st.sampled_from(sorted(NUMPY_BINARY)))
+def test_broadcast_numpy_binary(shapes, seed, name) -> None:
+    _check(name, shapes, seed)
