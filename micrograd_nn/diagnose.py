@@ -35,9 +35,10 @@ loss_mismatch       a logit loss (``bce_with_logits``, ``softmax_cross_entropy``
 
 ``saturated`` and ``dead_relu`` need activations: pass ``model`` and inputs ``X``. The
 last four read what ``fit`` records (``History.data_stats``, ``History.params``);
-``model``, ``X`` and ``y`` given here take precedence. When one of them explains a
-flat curve (non-finite data, unreachable targets, a dead output), it comes first and
-the curve's "converged"/"stalled" reading, with its advice, is left out. In the
+``model``, ``X`` and ``y`` given here take precedence. Each of the four puts a floor
+under the error, so it comes first, and the curve's "converged"/"stalled" reading
+(with its hyperparameter advice) is left out; after non-finite data, so is every
+reading of a NaN curve. In the
 article's words, 99% of the time the hyperparameters (learning rate, momentum, bias
 neurons, number of neurons) are to blame and 1% of the time the architecture; the
 advice follows that order.
@@ -325,7 +326,7 @@ def _facts(history: Any, params: dict[str, Any], model: Any, X: Any, y: Any) -> 
         facts["y_min"] = float(ok.min()) if ok.size else None
         facts["y_max"] = float(ok.max()) if ok.size else None
         facts["y"] = ya
-    if model is not None and X is not None and not facts["nonfinite_X"]:
+    if model is not None and X is not None and not facts.get("nonfinite_X"):
         with np.errstate(all="ignore"):
             out = predict(model, X)
         out = out.reshape(len(out), -1)
