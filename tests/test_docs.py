@@ -21,6 +21,8 @@ DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS))
 import snippets  # noqa: E402  (lives in docs/, found through the line above)
 
+pytestmark = pytest.mark.slow  # runs every page/example: minutes (the full run has it)
+
 PAGES = snippets.pages(DOCS)
 IMAGE = re.compile(r"!\[[^\]]*\]\((img/[^)\s]+)\)")
 HAVE_DOT = shutil.which("dot") is not None
