@@ -46,11 +46,13 @@ def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
+    raw_g = type(g) is ndarray  # the first-order path: sum directly, no call()
     if lead > 0:
-        g = call(SUM, g, params=(tuple(range(lead)), False))
+        axes = tuple(range(lead))
+        g = g.sum(axis=axes) if raw_g else call(SUM, g, params=(axes, False))
     keep = tuple(i for i, n in enumerate(shape) if n == 1 and shape_of(g)[i] != 1)
     if keep:
-        g = call(SUM, g, params=(keep, True))
+        g = g.sum(axis=keep, keepdims=True) if raw_g else call(SUM, g, params=(keep, True))
     return g
 
 
@@ -151,7 +153,15 @@ def unary(name: str, fwd: Callable, vjp: Callable, kind: str = "unary") -> Op:
     return op(name, fwd, (vjp,), kind)
 
 
-SUM = unary("sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+def _sum(x: Any, axis: Any, keepdims: bool) -> Any:
+    # ndarray's method, not np.sum: the same reduction without np.sum's Python wrapper,
+    # which costs more than the work on a small array (W3)
+    if type(x) is float:
+        return x if axis is None and not keepdims else np.sum(x, axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+SUM = unary("sum", _sum,
             lambda g, ans, x, axis, keepdims: _sum_vjp(g, x, axis, keepdims), "reduce")
 """``sum`` lives here (not in ``ops``) because :func:`unbroadcast` needs it."""
 

@@ -323,7 +323,8 @@ WHERE = op("where", lambda x, y, cond: np.where(cond, x, y),
             lambda g, ans, x, y, cond: _where(cond, 0.0, g)), "select")
 # reductions: args (x, axis, keepdims); SUM is in opdef (unbroadcast needs it)
 MEAN = unary("mean", _mean, _mean_vjp, "reduce")
-MAX = unary("max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+MAX = unary("max", lambda x, axis, keepdims: x if type(x) is float and not keepdims and
+            axis is None else np.max(x, axis=axis, keepdims=keepdims),
             max_vjp, "reduce")
 # shapes: args (x, param); RESHAPE and BROADCAST_TO are in opdef
 TRANSPOSE = unary("transpose", lambda x, axes: np.transpose(x, axes), _transpose_vjp, "shape")
