@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "micrograd_nn"
 LAYERS = [
     {"__init__", "notation", "opdef", "ops", "ops_core", "ops_math", "ops_array", "_data"},
     {"engine", "autodiff", "numpy_api", "numpy_math", "numpy_array", "numpy_select", "function"},
-    {"nn", "init", "neurons"},
+    {"nn", "init", "neurons", "protocol"},
     {"losses", "optim"},
     {"data", "serialize", "_safeio"},
     {"train", "history", "diagnose", "genetic"},
