@@ -430,9 +430,13 @@ def cmd_graph(a: argparse.Namespace) -> int:
 
 
 def cmd_gradcheck(a: argparse.Namespace) -> int:
-    from .deltas import compare_with_autodiff
     from .gradcheck import gradcheck_model
     from .serialize import load
+
+    try:  # compare_with_autodiff is moving from deltas to gradcheck: either place works
+        from .gradcheck import compare_with_autodiff  # type: ignore[attr-defined]
+    except ImportError:
+        from .deltas import compare_with_autodiff
 
     model = load(_model_path(a.model))
     X, y = _load_data(a.data, a.target_columns, 0)
