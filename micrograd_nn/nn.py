@@ -12,6 +12,12 @@ The neuron-by-neuron scalar form of the same network is :mod:`micrograd_nn.neuro
 ['0.weight', '0.bias', '2.weight', '2.bias']
 >>> net([[1.0, 0.0]]).shape
 (1, 1)
+
+A module may also hold constants that are not parameters, *buffers* (PyTorch's name):
+a ``Value(..., requires_grad=False)`` or an ndarray set as an attribute, or any numeric
+array given to :meth:`Module.register_buffer`. ``parameters()`` leaves them out (an
+optimizer never sees them); ``state_dict()``, ``load_state_dict()`` and
+:mod:`micrograd_nn.serialize` keep them beside the parameters.
 """
 
 from __future__ import annotations
@@ -32,31 +38,58 @@ def _fmt(shape: tuple[int, ...]) -> str:
     return str(tuple(shape))
 
 
-class Module:
-    """Base class: parameters found in attribute order, train/eval mode, state dicts.
+def _is_parameter(v: Any) -> bool:
+    return isinstance(v, Value) and v.requires_grad
 
-    Assigning a :class:`Value` to an attribute registers it as a parameter, assigning
-    a Module registers it as a child; ``named_parameters()`` walks both in assignment
-    order, so names ("0.weight") and order are stable. Subclasses call
-    ``super().__init__()`` first and define ``forward``.
+
+def _is_buffer(v: Any) -> bool:
+    return isinstance(v, np.ndarray) or (isinstance(v, Value) and not v.requires_grad)
+
+
+def _copy(data: Any) -> Any:
+    return data if type(data) is float else np.array(data, copy=True)
+
+
+class Module:
+    """Base class: parameters and buffers found in attribute order, train/eval mode,
+    state dicts.
+
+    Assigning a :class:`Value` to an attribute registers it, assigning a Module registers
+    it as a child; ``named_parameters()`` walks both in assignment order, so names
+    ("0.weight") and order are stable. Subclasses call ``super().__init__()`` first and
+    define ``forward``.
+
+    A registered Value with ``requires_grad`` True is a *parameter*; one with
+    ``requires_grad`` False (made so, or made under ``no_grad()``), or an ndarray
+    attribute, is a *buffer*: a constant of the model (a mask, a normalisation mean)
+    that ``parameters()`` leaves out, so an optimizer never sees it, but that
+    ``state_dict()``, ``load_state_dict()`` and ``save``/``load`` keep.
+    ``register_buffer(name, value)`` adds one explicitly; ``named_buffers()`` and
+    ``buffers()`` list them. Setting ``requires_grad`` on a registered Value moves it
+    between the two lists.
     """
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_params", {})
+        object.__setattr__(self, "_state", {})  # name -> Value or ndarray, in order
         object.__setattr__(self, "_children", {})
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if "_params" not in self.__dict__:
+        if "_state" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attributes (while setting {name!r})")
-        self._params.pop(name, None)
+        self._state.pop(name, None)
         self._children.pop(name, None)
-        if isinstance(value, Value):
-            self._params[name] = value
+        if isinstance(value, (Value, np.ndarray)):
+            self._state[name] = value
         elif isinstance(value, Module):
             self._children[name] = value
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._state.pop(name, None)
+        self._children.pop(name, None)
+        object.__delattr__(self, name)
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -65,27 +98,65 @@ class Module:
         return self.forward(*args)
 
     # ------------------------------------------------------------ parameters
-    def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
-        """``[(dotted name, Value)]``: own parameters, then each child's, in order.
-
-        A Value reachable twice (a shared layer) is listed once, under its first name.
-        """
-        out = [(prefix + n, p) for n, p in self._params.items()]
+    def _walk(self, prefix: str, keep: Any) -> list[tuple[str, Module, str, Any]]:
+        """``[(dotted name, owner, attribute, value)]`` for the registered values that
+        ``keep`` accepts: own ones, then each child's, in order; a value reachable
+        twice (a shared layer) is listed once, under its first name."""
+        out = [(prefix + n, self, n, v) for n, v in self._state.items() if keep(v)]
         for cname, child in self._children.items():
-            out += child.named_parameters(f"{prefix}{cname}.")
+            out += child._walk(f"{prefix}{cname}.", keep)
         if prefix:
             return out
         seen: set[int] = set()
         unique = []
-        for n, p in out:
-            if id(p) not in seen:
-                seen.add(id(p))
-                unique.append((n, p))
+        for item in out:
+            if id(item[3]) not in seen:
+                seen.add(id(item[3]))
+                unique.append(item)
         return unique
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
+        """``[(dotted name, Value)]``: own parameters (registered Values with
+        ``requires_grad``), then each child's, in order.
+
+        A Value reachable twice (a shared layer) is listed once, under its first name.
+        """
+        return [(n, v) for n, _, _, v in self._walk(prefix, _is_parameter)]
 
     def parameters(self) -> list[Value]:
         """Every parameter Value, in the order of :meth:`named_parameters`."""
         return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix: str = "") -> list[tuple[str, Any]]:
+        """``[(dotted name, buffer)]``: the constant Values (``requires_grad`` False) and
+        ndarrays registered on this module and its descendants, in order."""
+        return [(n, v) for n, _, _, v in self._walk(prefix, _is_buffer)]
+
+    def buffers(self) -> list[Any]:
+        """Every buffer (a constant Value or an ndarray), as :meth:`named_buffers`."""
+        return [b for _, b in self.named_buffers()]
+
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Register a constant: ``value`` a Value with ``requires_grad`` False, or
+        anything ``np.asarray`` makes a numeric (bool/int/float) array. It becomes the
+        attribute ``name`` and is listed by :meth:`named_buffers`, not by
+        :meth:`parameters`."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"register_buffer: name must be an identifier (no dots), "
+                             f"got {name!r}")
+        if name in self._children:
+            raise ValueError(f"register_buffer: {name!r} is already a child module")
+        if isinstance(value, Value):
+            if value.requires_grad:
+                raise TypeError(f"register_buffer: {name!r} is a Value with requires_grad"
+                                "=True, i.e. a parameter; a buffer is a constant: pass "
+                                "Value(..., requires_grad=False) or an array")
+        else:
+            value = np.asarray(value)
+            if value.dtype.kind not in "biuf":
+                raise TypeError(f"register_buffer: {name!r} has dtype {value.dtype}; a "
+                                "buffer holds numbers (bool, int or float)")
+        setattr(self, name, value)
 
     def modules(self) -> Iterator[Module]:
         """This module and all its descendants, depth first."""
@@ -112,38 +183,48 @@ class Module:
 
     # ------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
-        """``{name: copy of the data}``: an ndarray per tensor parameter, a float per
-        scalar one."""
-        return {n: (p.data if type(p.data) is float else p.data.copy())
-                for n, p in self.named_parameters()}
+        """``{name: copy of the data}`` for the parameters, then the buffers: an ndarray
+        per tensor, a float per scalar Value."""
+        items = self.named_parameters() + self.named_buffers()
+        return {n: _copy(v.data if isinstance(v, Value) else v) for n, v in items}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy ``state``'s arrays into the parameters (cast to each one's dtype).
+        """Copy ``state``'s arrays into the parameters and buffers (cast to each one's
+        dtype; an ndarray buffer is written in place).
 
-        Raises ValueError naming the missing or unexpected names, or the parameter
-        whose shape differs; nothing is changed unless every entry fits.
+        Raises ValueError naming the missing or unexpected names, or the entry whose
+        shape differs; nothing is changed unless every entry fits.
         """
         if not isinstance(state, dict):
             raise TypeError(f"load_state_dict: expected a dict of name -> array, "
                             f"got {type(state).__name__}")
-        params = dict(self.named_parameters())
-        missing = [n for n in params if n not in state]
-        unexpected = [n for n in state if n not in params]
+        slots = {n: ("parameter", self, "", v) for n, v in self.named_parameters()}
+        slots.update({n: ("buffer", owner, attr, v)
+                      for n, owner, attr, v in self._walk("", _is_buffer)})
+        missing = [n for n in slots if n not in state]
+        unexpected = [n for n in state if n not in slots]
         if missing or unexpected:
             raise ValueError(f"load_state_dict: {type(self).__name__} names do not match: "
                              f"missing {missing}, unexpected {unexpected}")
         new = {}
-        for n, p in params.items():
+        for n, (what, _, _, v) in slots.items():
             arr = np.asarray(state[n])
-            if arr.shape != p.shape:
+            data = v.data if isinstance(v, Value) else v
+            if arr.shape != np.shape(data):
                 raise ValueError(f"load_state_dict: {n!r} has shape {_fmt(arr.shape)} but "
-                                 f"the model's parameter has shape {_fmt(p.shape)}")
+                                 f"the model's {what} has shape {_fmt(np.shape(data))}")
             if arr.dtype.kind not in "biuf":
                 raise TypeError(f"load_state_dict: {n!r} has dtype {arr.dtype}; "
                                 "expected numbers")
-            new[n] = float(arr) if type(p.data) is float else arr.astype(p.data.dtype)
-        for n, p in params.items():
-            p.data = new[n]
+            new[n] = float(arr) if type(data) is float else arr.astype(data.dtype)
+        for n, (_, owner, attr, v) in slots.items():
+            if isinstance(v, Value):
+                v.data = new[n]
+            elif v.flags.writeable:
+                v[...] = new[n]
+            else:  # a read-only array buffer is replaced
+                owner._state[attr] = new[n]
+                object.__setattr__(owner, attr, new[n])
 
     def config(self) -> dict[str, Any]:
         """A JSON-able description of the architecture: ``from_config(m.config())``
