@@ -6,13 +6,14 @@ fsynced, then ``os.replace`` puts it in place. That rename is the commit point: 
 it the old JSON (naming the old weights, untouched) is in place, after it the new one.
 A failure before it removes the new files; after it, superseded files are removed
 (a crash there leaves only orphans, which the next save removes). Saves into one
-folder hold an advisory lock on it (``flock``; none on Windows or file systems without
-locks, where saves still commit atomically but leave orphans for a locked save).
+folder take turns on an advisory lock on it (``flock``, waiting up to ``LOCK_WAIT``
+seconds, then TimeoutError); without locks (Windows, some network file systems) saves
+still commit atomically but leave superseded files for a locked save to remove.
 
 Reading (:func:`read_json`, :func:`read_npz`) checks every size before allocating:
 the JSON's bytes, nesting and number of containers; the npz's checksum, its zip
 directory's size and entries, and each member's ``.npy`` header (dtype, shape, byte
-count) against the listing, before any array data is read. Everything a file can get
+count) against the listing, before any array is made. Everything a file can get
 wrong raises ValueError with a message of bounded length.
 """
 
@@ -367,8 +368,8 @@ def _members(zf: zipfile.ZipFile, listing: Listing, size: int, where: str
     infos = zf.infolist()
     names = [i.filename[:-4] if i.filename.endswith(".npy") else i.filename for i in infos]
     if sorted(names) != sorted(listing):
-        raise ValueError(f"it holds {short(sorted(names))} but {where} lists "
-                         f"{short(sorted(listing))}")
+        raise ValueError(f"it holds {short(sorted(names), 200)} but {where} lists "
+                         f"{short(sorted(listing), 200)}")
     if sum(i.file_size for i in infos) > size or any(
             i.compress_type != zipfile.ZIP_STORED or i.file_size != i.compress_size
             for i in infos):

@@ -144,8 +144,9 @@ class Module:
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"register_buffer: name must be an identifier (no dots), "
                              f"got {name!r}")
-        if name in self._children:
-            raise ValueError(f"register_buffer: {name!r} is already a child module")
+        if name in self._children or (hasattr(self, name) and name not in self._state):
+            raise ValueError(f"register_buffer: {name!r} is already an attribute or a child "
+                             "module; choose another name")
         if isinstance(value, Value):
             if value.requires_grad:
                 raise TypeError(f"register_buffer: {name!r} is a Value with requires_grad"

@@ -17,22 +17,26 @@ Version 1 files (weights always in ``xor.npz``) still load.
 Guarantees. A save is atomic: the weights go to a new file first, and replacing the
 JSON (``os.replace``, after fsyncing both) is the commit. Whenever a save fails or the
 process dies, ``load`` finds the old model or the new one, never neither; a failed save
-removes its files, a killed one may leave a superseded file, which the next save into
-the folder removes. Concurrent saves to one path (processes or threads) end with one
-of their models; saves into a folder take turns on a lock (``flock``; where locks are
-unsupported they still commit atomically). ``load`` re-reads the JSON if a save
-replaced the pair while it read. ``save`` refuses NaN/inf parameters unless
-``allow_nonfinite=True``, before touching any file.
+removes its files, a killed one may leave files no JSON names, which the next save of
+any model into the folder removes. Concurrent saves to one path (processes or threads)
+end with one of their models; saves into a folder take turns on a lock (``flock``;
+where there is none, as on Windows, saves still commit atomically but leave superseded
+files). ``load`` re-reads the JSON if a save replaced the pair while it read. ``save``
+refuses NaN/inf parameters unless ``allow_nonfinite=True``, and anything ``load``
+would refuse, before touching any file.
 
 ``load`` refuses, with a ValueError naming the file, what is wrong and the fix: a JSON
-over 4 MiB, nested over 64 levels or a file of over 65,536 arrays; a missing or wrong
-checksum; a weights file whose zip directory, member headers (dtype, shape, byte count)
-or total size disagree with the JSON's listing; compressed or non-numeric (pickled)
-members; and a config that does not build exactly the listed arrays. All of that is
-checked before any array data is read or any model is built, so a crafted file costs
-about its own size and is refused in milliseconds. ``load(path)`` rebuilds ``MLP``,
+over 4 MiB, nested over 64 levels, with over 132,072 arrays/objects or listing over
+65,536 arrays; a missing or wrong checksum; a weights file whose zip directory, member
+headers (dtype, shape, byte count) or size disagree with the JSON's listing;
+compressed or non-numeric (pickled) members; a config that does not build exactly the
+listed arrays. Sizes are checked before any array is allocated or any model built, so
+a bad file costs time and memory in proportion to its own size, not to the sizes it
+claims (a worst-case 4 MiB JSON: 0.3 s, 50 MB), and messages stay short (at most a
+few hundred characters besides the file names). ``load(path)`` rebuilds ``MLP``,
 ``Sequential``, ``Linear``, activations and ``NeuronNet``; ``load_into(model, path)``
-loads the weights into an existing model (for modules without a buildable config).
+loads the parameters and buffers into an existing model (for modules without a
+buildable config).
 """
 
 from __future__ import annotations

@@ -113,8 +113,13 @@ def test_register_buffer_errors():
     with pytest.raises(ValueError, match="must be an identifier"):
         m.register_buffer("a.b", np.zeros(1))
     m.child = Module()
-    with pytest.raises(ValueError, match="already a child module"):
+    with pytest.raises(ValueError, match="already an attribute or a child module"):
         m.register_buffer("child", np.zeros(1))
+    with pytest.raises(ValueError, match="'forward' is already an attribute"):
+        m.register_buffer("forward", np.zeros(1))
+    m.register_buffer("z", np.zeros(1))
+    m.register_buffer("z", np.ones(2))  # a buffer may be replaced
+    np.testing.assert_array_equal(m.z, [1.0, 1.0])
 
 
 def test_state_dict_holds_buffers_after_parameters_as_copies():
