@@ -30,6 +30,7 @@ import numpy as np
 from . import init as _init
 from .engine import Value, apply, as_value
 from .ops import OPS
+from .protocol import Dense, check_dense_layers
 
 _LINEAR = OPS["linear"]
 
@@ -378,6 +379,42 @@ class Sequential(Module):
 
     def config(self) -> dict[str, Any]:
         return {"type": "Sequential", "modules": [m.config() for m in self]}
+
+    # ------------------------------------------------------------ the model protocol
+    def _dense_pairs(self) -> list[tuple[Linear, str]]:
+        """Each Linear with the activation right after it ("identity" if none)."""
+        pairs: list[tuple[Linear, str]] = []
+        after_linear = False
+        for i, m in enumerate(self):
+            if isinstance(m, Linear):
+                pairs.append((m, "identity"))
+                after_linear = True
+            elif isinstance(m, _Activation) and after_linear:
+                pairs[-1] = (pairs[-1][0], m.name)
+                after_linear = False
+            else:
+                raise TypeError(f"dense_layers: module {i} ({type(m).__name__}) is not a "
+                                "Linear or one activation after a Linear, so this model is "
+                                "not a stack of dense layers (fit still trains it)")
+        if not pairs:
+            raise TypeError("dense_layers: the model has no Linear layer")
+        return pairs
+
+    def dense_layers(self) -> list[Dense]:
+        """The network as dense layers, input side first (copies of the weights):
+        ``Dense(weight (nin, nout), bias (nout,) or None, activation)``."""
+        return [Dense(lin.weight.data.copy(), None if lin.bias is None else lin.bias.data.copy(),
+                      act) for lin, act in self._dense_pairs()]
+
+    def set_dense_layers(self, layers: Any) -> None:
+        """Write ``[(weight, bias, ...), ...]`` (the shapes of :meth:`dense_layers`) into
+        the parameters, in place (optimizers and views keep seeing the same arrays)."""
+        pairs = self._dense_pairs()
+        new = check_dense_layers(self.dense_layers(), layers, "set_dense_layers")
+        for (lin, _), lay in zip(pairs, new, strict=True):
+            lin.weight.data[...] = lay.weight
+            if lin.bias is not None:
+                lin.bias.data[...] = lay.bias
 
 
 class MLP(Sequential):
