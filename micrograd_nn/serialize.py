@@ -360,10 +360,13 @@ def _compare(plan: dict[str, tuple[int, ...]] | int, listing: sio.Listing,
                          "edited or is corrupt")
 
 
+# The one registry of configs: a config's "type" -> its builder (nn.from_config builds
+# every type of nn.py; the neuron form lives above nn and brings its own)
+_BUILDERS = {"NeuronNet": NeuronNet.from_config}
+
+
 def _build(config: Any) -> nn.Module:
-    if isinstance(config, dict) and config.get("type") == "NeuronNet":
-        return NeuronNet.from_config(config, seed=0)
-    return nn.from_config(config, seed=0)
+    return _BUILDERS.get(config.get("type"), nn.from_config)(config, seed=0)
 
 
 def _fill(model: nn.Module, arrays: dict[str, np.ndarray], npath: Path) -> None:
