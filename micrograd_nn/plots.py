@@ -328,3 +328,73 @@ def plot_error_surface(model: Any = None, X: Any = None, y: Any = None, *,
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     return _save(fig, path)
+
+
+def plot_sweep(result: Any, x: str, hue: str | None = None, y: str | None = None,
+               metric: str = "error", where: dict[str, Any] | None = None, ax: Any = None,
+               path: str | Path | None = None) -> Any:
+    """A :class:`~micrograd_nn.sweep.SweepResult`'s mean final error against the swept
+    parameter ``x``, with ± one std over the trials as error bars: one line per value
+    of ``hue``; given ``y`` instead, a heatmap of the mean error over ``x`` and ``y``.
+
+    The trials of each point are pooled over the parameters not named (the title says
+    which), or only those matching ``where`` (``{"hidden": 4}``) are kept. ``metric``:
+    "error" (training) or "val_error". Diverged (NaN/inf) points are left out.
+    """
+    import json  # values are compared as JSON: lists (hidden layouts) are unhashable
+
+    from ._sweep_result import _show
+
+    if hue is not None and y is not None:
+        raise ValueError("plot_sweep: give hue (lines) or y (a heatmap), not both")
+    second = y if y is not None else hue
+    rows = result.groups([x] + ([second] if second else []), metric, where)
+    fig, ax = _figure(ax)
+    xs = list(dict.fromkeys(json.dumps(r[x]) for r in rows))
+    pooled = [n for n in result.names if n not in (x, second, *(where or {}))]
+    what = f"mean final {'validation ' if metric == 'val_error' else ''}error"
+    if y is not None:
+        ys = list(dict.fromkeys(json.dumps(r[y]) for r in rows))
+        grid = np.full((len(ys), len(xs)), np.nan)
+        for r in rows:
+            grid[ys.index(json.dumps(r[y])), xs.index(json.dumps(r[x]))] = r["mean"]
+        shown = np.where(np.isfinite(grid), grid, np.nan)
+        im = ax.imshow(shown, cmap="viridis_r", aspect="auto", origin="lower")
+        for (i, j), v in np.ndenumerate(grid):
+            ax.text(j, i, "-" if np.isnan(v) else f"{v:.3g}", ha="center", va="center",
+                    fontsize=8, color="white" if np.isfinite(v) and v > np.nanmedian(shown)
+                    else "black")
+        ax.set_yticks(range(len(ys)), [_show(json.loads(v)) for v in ys])
+        ax.set_ylabel(y)
+        fig.colorbar(im, ax=ax, label=what)
+        positions = list(range(len(xs)))
+        ax.set_xticks(positions, [_show(json.loads(v)) for v in xs])
+    else:
+        values = [json.loads(v) for v in xs]
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        where_x = {v: (float(json.loads(v)) if numeric else k) for k, v in enumerate(xs)}
+        hues = list(dict.fromkeys(json.dumps(r[hue]) for r in rows)) if hue else ["null"]
+        for h in hues:
+            pts = sorted((where_x[json.dumps(r[x])], r["mean"], r["std"]) for r in rows
+                         if (not hue or json.dumps(r[hue]) == h) and math.isfinite(r["mean"]))
+            if pts:
+                px, pm, ps = zip(*pts, strict=True)
+                ax.errorbar(px, pm, yerr=np.nan_to_num(ps), marker="o", capsize=3,
+                            label=f"{hue}={_show(json.loads(h))}" if hue else None)
+        if numeric and values and min(values) > 0 and max(values) >= 20 * min(values):
+            ax.set_xscale("log")
+        if not numeric:
+            ax.set_xticks(range(len(xs)), [_show(v) for v in values])
+        ax.set_ylabel(f"{what} (± std)")
+        ax.grid(True, alpha=0.3)
+        if hue:
+            ax.legend(fontsize=8, loc="best")
+    ax.set_xlabel(x)
+    notes = [", ".join(f"{k}={_show(v)}" for k, v in (where or {}).items())] if where else []
+    notes += [f"pooled over {', '.join(pooled)}"] if pooled else []
+    ax.set_title(f"Sweep: {what} by {x}" + (f" and {second}" if second else "")
+                 + (f" ({'; '.join(notes)})" if notes else ""), fontsize=10)
+    return _save(fig, path)
+
+
+__all__ += ["plot_sweep"]
