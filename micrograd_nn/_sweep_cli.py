@@ -5,6 +5,7 @@ call, progress on stderr, the ranking on stdout. Reached through
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +27,13 @@ _EPILOG = """examples:
 
 A flag with one value is a fixed setting; with several (comma-separated) it is swept.
 --hidden 4-4 is two hidden layers of 4; --batch-size all is batch training."""
+
+
+#: sweep()'s words for its arguments -> the command's flags, in its error messages
+_FLAG_WORDS = ((r"^repeats\b", "--repeats"), (r"^trials\b", "--trials"),
+               (r"\btrials=N\b", "--trials N"), (r"search='random'", "--search random"),
+               (r"\bpass resume=True\b", "add --resume"), (r"\banother out=", "another --out"),
+               (r"^out=", "--out "))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -187,12 +195,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.out and args.resume and Path(args.out).exists():
         print(f"sweep: resuming {args.out}", file=err, flush=True)
     t0 = time.perf_counter()
-    result = sweep(space, X, y, search=args.search, trials=args.trials, repeats=args.repeats,
-                   seed=args.seed, executor=executor, out=args.out, resume=args.resume,
-                   progress=_Progress(err), connect_timeout=args.timeout, **fixed)
+    try:
+        result = sweep(space, X, y, search=args.search, trials=args.trials,
+                       repeats=args.repeats, seed=args.seed, executor=executor, out=args.out,
+                       resume=args.resume, progress=_Progress(err),
+                       connect_timeout=args.timeout, **fixed)
+    except (ValueError, TypeError) as e:  # in the command's words: --lr, not space['lr']
+        msg = str(e).removeprefix("sweep: ")
+        for name in flags:
+            msg = msg.replace(f"space[{name!r}]", "--" + name.replace("_", "-"))
+        for pattern, flag in _FLAG_WORDS:
+            msg = re.sub(pattern, flag, msg)
+        raise type(e)(msg) from None
     took = time.perf_counter() - t0
     n_ok = sum(t["status"] == "ok" for t in result.trials)
-    print(f"{len(result.trials)} trials ({len(result.trials) - n_ok} failed) in {took:.1f} s; "
+    n = len(result.trials)
+    print(f"{n} trial{'s' * (n != 1)} ({n - n_ok} failed) in {took:.1f} s; "
           f"ranked by mean final error over {args.repeats} repeat(s):")
     print(result.format_table(top=args.top))
     failed = [t for t in result.trials if t["status"] != "ok"]
@@ -222,8 +240,7 @@ def cli_main(argv: list[str] | None = None) -> int:
         return cmd_sweep(args)
     except (ValueError, TypeError, OSError, KeyError, ImportError) as e:
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        print(f"micrograd-nn sweep: error: {msg.removeprefix('sweep: ')}", file=sys.stderr,
-              flush=True)
+        print(f"micrograd-nn sweep: error: {msg}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         print("micrograd-nn sweep: interrupted (the trials done are in --out; rerun with "

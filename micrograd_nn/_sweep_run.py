@@ -13,6 +13,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -114,6 +115,10 @@ def dask_client_class() -> Any:
 def connect(address: str, timeout: float) -> Any:
     """A Client of the Dask scheduler at ``address``; one-line errors when Dask is
     missing or nothing answers within ``timeout`` seconds."""
+    if not re.fullmatch(r"([a-z][a-z0-9+.-]*://)?(\[[0-9a-fA-F:]+\]|[^\s:/\[\]]+):\d+",
+                        address):
+        raise ValueError(f"sweep: a Dask scheduler's address looks like tcp://HOST:PORT, got "
+                         f"{address!r}")
     try:
         from distributed import Client
     except ImportError:
@@ -153,10 +158,11 @@ def _run_futures(submit: Callable[[dict[str, Any]], Any], tasks: list[dict[str, 
         raise
 
 
-def run_tasks(tasks: list[dict[str, Any]], executor: Any, on_row: Callable[[Row], None],
-              timeout: float = 10.0) -> None:
-    """Run ``tasks`` with ``executor`` (see :func:`micrograd_nn.sweep.sweep`), calling
-    ``on_row`` in this thread with each trial's row as it finishes."""
+def run_tasks(tasks: list[dict[str, Any]], executor: Any,
+              on_row: Callable[[Row], None]) -> None:
+    """Run ``tasks`` with ``executor`` (see :func:`micrograd_nn.sweep.sweep`; not an
+    address: :func:`connect` first), calling ``on_row`` in this thread with each
+    trial's row as it finishes."""
     if not tasks:
         return
     if executor == "serial":
@@ -171,15 +177,7 @@ def run_tasks(tasks: list[dict[str, Any]], executor: Any, on_row: Callable[[Row]
                                     mp_context=multiprocessing.get_context("spawn")) as pool:
             run_tasks(tasks, pool, on_row)
         return
-    if isinstance(executor, str):
-        client = connect(executor, timeout)
-        try:
-            run_tasks(tasks, client, on_row)
-        finally:
-            client.close()
-        return
-    client_cls = dask_client_class()
-    if client_cls is not None and isinstance(executor, client_cls):
+    if _is_client(executor):
         from distributed import as_completed
 
         # retries: a task whose worker died is rerun elsewhere by the scheduler;
@@ -188,9 +186,22 @@ def run_tasks(tasks: list[dict[str, Any]], executor: Any, on_row: Callable[[Row]
                      lambda fs: as_completed(fs, loop=executor.loop),  # this client's
                      lambda fs: executor.cancel(fs), on_row)
         return
-    if isinstance(executor, cf.Executor):
-        _run_futures(lambda t: executor.submit(run_trial, t), tasks, cf.as_completed,
-                     lambda fs: [f.cancel() for f in fs], on_row)
+    check_executor(executor)
+    _run_futures(lambda t: executor.submit(run_trial, t), tasks, cf.as_completed,
+                 lambda fs: [f.cancel() for f in fs], on_row)
+
+
+def _is_client(executor: Any) -> bool:
+    client_cls = dask_client_class()
+    return client_cls is not None and isinstance(executor, client_cls)
+
+
+def check_executor(executor: Any) -> None:
+    """A TypeError unless :func:`run_tasks` can use ``executor`` (a scheduler's address
+    is connected to by the caller, which passes the Client on)."""
+    if executor is None or executor == "serial" or isinstance(executor, (str, cf.Executor)) \
+            or (isinstance(executor, int) and not isinstance(executor, bool)) \
+            or _is_client(executor):
         return
     raise TypeError(f"sweep: executor must be None (a local process pool), 'serial', a number "
                     f"of worker processes, a concurrent.futures.Executor, a dask.distributed "
@@ -227,7 +238,13 @@ class RecordFile:
         self.names = names
 
     def exists(self) -> bool:
-        return self.path.exists() and self.path.stat().st_size > 0
+        """Whether the file holds any trial (a CSV header alone does not count)."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return False
+        with open(self.path, encoding="utf-8", errors="replace") as f:
+            lines = (line for line in f if line.strip())
+            return next(lines, None) is not None and (not self.csv or
+                                                      next(lines, None) is not None)
 
     def _text(self) -> str:
         """The file's text without a last line cut short by a kill mid-write (the file

@@ -25,6 +25,11 @@ processes), ``"serial"`` (in this process), any ``concurrent.futures.Executor``,
 ``dask.distributed.Client``, or a Dask scheduler's address (``"tcp://host:8786"``,
 connected for the sweep and closed after it; Dask is the optional ``distributed``
 extra). A trial that raises is recorded as ``"failed"`` and the sweep goes on.
+
+The local pool starts its processes with ``spawn`` (the same on every OS, and safe in
+a process that holds threads), which imports the calling script again in each
+process: a script that sweeps with it keeps its work under
+``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
@@ -220,7 +225,8 @@ def sweep(space: Mapping[str, Any], X: Any, y: Any, *, search: str = "grid",
     - ``validation_data``: ``(X_val, y_val)`` for every trial (or a fixed or swept
       ``validation_split``); each trial then records its ``val_error``.
     - ``progress``: called in this thread as ``progress(row, done, total)`` after each
-      trial of this run (``row``: as in :attr:`SweepResult.trials`).
+      trial of this run (``row``: as in :attr:`SweepResult.trials`). An exception it
+      raises stops the sweep (what is left is cancelled; ``out=`` keeps what is done).
 
     Every check is made before any trial runs: an unknown name, an empty candidate
     list, ``repeats < 1``, a random search without ``trials``, a model that cannot be
@@ -245,6 +251,7 @@ def sweep(space: Mapping[str, Any], X: Any, y: Any, *, search: str = "grid",
                          "combination")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"sweep: seed must be an int >= 0, got {seed!r}")
+    _run.check_executor(executor)
     if isinstance(executor, (int, np.integer)) and not isinstance(executor, bool) \
             and executor < 1:
         raise ValueError(f"sweep: executor={executor!r} worker processes; give at least 1 "
@@ -293,22 +300,45 @@ def sweep(space: Mapping[str, Any], X: Any, y: Any, *, search: str = "grid",
                          "params": params, "sweep_id": sweep_id,
                          "key": _digest({"params": params, "repeat": r, "seed": s})})
 
-    done: dict[str, dict[str, Any]] = {}
     record = _run.RecordFile(out, names) if out is not None else None
+    if record is not None and record.exists() and not resume:
+        raise ValueError(f"sweep: out={str(out)!r} exists; pass resume=True to continue "
+                         "that sweep, or give another file")
+    done = _finished(record, sweep_id) if record is not None and resume and \
+        record.exists() else {}
+    own = None  # a scheduler given by address: connected now, before out= is touched
+    if isinstance(executor, str) and executor != "serial":
+        executor = own = _run.connect(executor, connect_timeout)
+    try:
+        return _run_plan(plan, done, record, resume, executor, progress, sweep_id, names,
+                         dict(fit_kwargs), fixed_model, fixed_fit, (X, y, val))
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _finished(record: _run.RecordFile, sweep_id: str) -> dict[str, dict[str, Any]]:
+    """The trials of ``record`` not to run again (status "ok" or "failed"), by key; a
+    ValueError if it holds another sweep's trials."""
+    old = record.read()
+    if {r.get("sweep_id") for r in old} - {sweep_id}:
+        raise ValueError(f"sweep: {record.path} holds trials of a different sweep (another "
+                         "space, fixed settings, search, seed or data): nothing was run; "
+                         "give another out= or remove it")
+    done: dict[str, dict[str, Any]] = {}
+    for r in old:  # the last line of a trial wins (a "lost" one rerun later)
+        done[r["key"]] = r
+    return {k: r for k, r in done.items() if r["status"] in _run.DONE_STATUSES}
+
+
+def _run_plan(plan: list[dict[str, Any]], done: dict[str, dict[str, Any]],
+              record: _run.RecordFile | None, resume: bool,
+              executor: Any, progress: Callable[[dict[str, Any], int, int], Any] | None,
+              sweep_id: str, names: list[str], fixed: dict[str, Any],
+              fixed_model: dict[str, Any], fixed_fit: dict[str, Any],
+              data: tuple[Any, Any, Any]) -> SweepResult:
+    """Skip the trials in ``done``, run the rest, collect the rows."""
     if record is not None:
-        if record.exists() and not resume:
-            raise ValueError(f"sweep: out={str(out)!r} exists; pass resume=True to continue "
-                             "that sweep, or give another file")
-        if resume and record.exists():
-            old = record.read()
-            other = {r.get("sweep_id") for r in old} - {sweep_id}
-            if other:
-                raise ValueError(f"sweep: {out} holds trials of a different sweep (another "
-                                 "space, fixed settings, search, seed or data): nothing was "
-                                 "run; give another out= or remove it")
-            for r in old:  # the last line of a trial wins (a "lost" one rerun later)
-                done[r["key"]] = r
-            done = {k: r for k, r in done.items() if r["status"] in _run.DONE_STATUSES}
         record.start(fresh=not resume)
 
     by_trial: dict[int, dict[str, Any]] = {}
@@ -324,7 +354,7 @@ def sweep(space: Mapping[str, Any], X: Any, y: Any, *, search: str = "grid",
                                       if k in MODEL_KEYS}},
                          "fit": {**fixed_fit, **{k: v for k, v in p["params"].items()
                                                  if k not in MODEL_KEYS}},
-                         "data": (X, y, val)})
+                         "data": data})
     count = [0]
 
     def on_row(result: dict[str, Any]) -> None:
@@ -337,9 +367,9 @@ def sweep(space: Mapping[str, Any], X: Any, y: Any, *, search: str = "grid",
         if progress is not None:
             progress(row, count[0], len(todo))
 
-    _run.run_tasks(todo, executor, on_row, connect_timeout)
+    _run.run_tasks(todo, executor, on_row)
     ordered = [by_trial[i] for i in sorted(by_trial)]
-    return SweepResult(ordered, names, dict(fit_kwargs), sweep_id)
+    return SweepResult(ordered, names, fixed, sweep_id)
 
 
 # ---------------------------------------------------------------- command line

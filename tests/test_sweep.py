@@ -118,6 +118,13 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on():
     assert r.best["optimizer"] == "sgd"
 
 
+class _StopBeforeWriting(cf.Executor):
+    """An executor interrupted before any trial finished."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        raise Stop
+
+
 class _LosesTrialOne(cf.Executor):
     """An executor whose worker 'dies' on trial 1 (as a broken process pool would)."""
 
@@ -320,9 +327,9 @@ def test_the_command_runs_the_sweep_and_prints_the_best(tmp_path, capsys, serial
 
 @pytest.mark.parametrize("argv, message, code", [
     (["--lr", "0.3,x"], "--lr: cannot read '0.3,x'", 1),
-    (["--hidden", "2,2"], "lists 2 twice", 1),
+    (["--hidden", "2,2"], "--hidden lists 2 twice", 1),
     (["--repeats", "0"], "repeats must be an int >= 1", 1),
-    (["--search", "random"], "needs trials=N", 1),
+    (["--search", "random"], "--search random needs --trials N", 1),
     (["--resume"], "--resume needs --out", 1),
     (["--data", "nowhere.csv"], "nowhere.csv", 1),
     (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "not allowed with", 2),
@@ -333,11 +340,29 @@ def test_command_errors_are_one_line_and_non_zero(argv, message, code, capsys):
     assert message in err and len(err.strip().splitlines()) == 1
 
 
-def test_a_scheduler_without_dask_installed_is_one_line(monkeypatch, capsys):
+def test_a_scheduler_without_dask_installed_is_one_line(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
-    assert sw.cli_main(["--lr", "0.3,0.7", "--scheduler", "tcp://127.0.0.1:8786"]) == 1
+    out = tmp_path / "s.csv"
+    assert sw.cli_main(["--lr", "0.3,0.7", "--scheduler", "tcp://127.0.0.1:8786",
+                        "--out", str(out)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "pip install 'micrograd_nn[distributed]'" in err
+    assert not out.exists()  # nothing was started
+
+
+def test_a_malformed_scheduler_address_is_an_error_before_anything(tmp_path):
+    out = tmp_path / "s.jsonl"
+    with pytest.raises(ValueError, match="looks like tcp://HOST:PORT, got 'nonsense'"):
+        sw.sweep({"lr": [0.5]}, X, Y, executor="nonsense", out=out, epochs=1)
+    assert not out.exists()
+
+
+def test_a_results_file_with_only_its_header_is_not_a_sweep_to_resume(tmp_path):
+    out = tmp_path / "s.csv"
+    with pytest.raises(Stop):  # stopped before the first trial was written
+        sw.sweep({"lr": [0.5]}, X, Y, executor=_StopBeforeWriting(), out=out, epochs=1)
+    assert len(out.read_text().splitlines()) == 1
+    assert len(sw.sweep({"lr": [0.5]}, X, Y, executor="serial", out=out, epochs=1).trials) == 1
 
 
 def test_progress_lines_are_plain_when_not_a_terminal():

@@ -181,10 +181,12 @@ def test_the_command_on_a_started_cluster_equals_the_local_run(scheduler, tmp_pa
     assert len(rows) == 32 and rows == _file_rows(local)
 
 
-def test_a_scheduler_that_does_not_answer_times_out_in_one_line(capsys):
+def test_a_scheduler_that_does_not_answer_times_out_in_one_line(capsys, tmp_path):
     port = _free_port()  # nobody listens there
+    out = tmp_path / "s.csv"
     assert sw.cli_main(["--lr", "0.3,0.7", "--scheduler", f"tcp://127.0.0.1:{port}",
-                        "--timeout", "1"]) == 1
+                        "--timeout", "1", "--out", str(out)]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert f"no Dask scheduler answered at tcp://127.0.0.1:{port} within 1 s" in err
+    assert not out.exists()  # a rerun needs no --resume
