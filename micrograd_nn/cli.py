@@ -581,6 +581,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how many samples to check, from the first (default 4)")
     c.add_argument("--tol", type=_NONNEG, default=1e-8)
     c.set_defaults(func=cmd_gradcheck)
+    from .sweep import register_cli as register_sweep  # its flags and handler live there
+
+    register_sweep(sub)
     return p
 
 
