@@ -303,6 +303,8 @@ def cmd_train(a: argparse.Namespace) -> int:
                            "as results/xor (writes results/xor.json and results/xor.npz)")
         for target in paths(a.out):
             _check_writable(target, "--out", a.out)
+    if a.report is not None:  # so is where the report goes
+        _check_writable(Path(a.report), "--report", a.report)
     X, y = _load_data(a.data, a.target_columns, a.seed)
     mode = a.mode or ("minibatch" if a.batch_size is not None else "stochastic")
     batch = {"stochastic": 1, "batch": None, "minibatch": a.batch_size or 8}[mode]
@@ -321,6 +323,11 @@ def cmd_train(a: argparse.Namespace) -> int:
     momentum = a.momentum if a.momentum is not None else (0.3 if sgd else 0.0)
     # verbose 1 draws a bar on a terminal; elsewhere (a log, a pipe) lines are printed
     lines = a.verbose == 1 and not sys.stderr.isatty()
+    snaps = None
+    if a.report is not None:
+        from .report import Snapshots
+
+        snaps = Snapshots(model)  # the weights at log-spaced epochs, for the report
     # a diverging run overflows: the diagnosis and the check before saving say so in
     # one place instead of numpy's warnings
     with np.errstate(all="ignore"):
@@ -329,7 +336,8 @@ def cmd_train(a: argparse.Namespace) -> int:
                     momentum=momentum, epochs=a.epochs, batch_size=batch, seed=a.seed,
                     validation_split=a.val_split, early_stopping=a.early_stopping or False,
                     target_error=a.target_error, verbose=0 if lines else a.verbose,
-                    callbacks=[_ProgressLines(a.epochs)] if lines else [])
+                    callbacks=([_ProgressLines(a.epochs)] if lines else [])
+                    + ([snaps] if snaps else []))
         except KeyboardInterrupt as e:
             return _train_interrupted(a, model, getattr(e, "history", None))
         val = f", validation loss {h.val_loss[-1]:.6g}" if h.val_loss else ""
@@ -341,7 +349,21 @@ def cmd_train(a: argparse.Namespace) -> int:
     if a.out is not None:
         jpath, npath = _save(model, a.out, a.allow_nonfinite)
         print(f"saved {jpath} and {npath}")
+    if a.report is not None:
+        print(f"wrote {_report(a.report, model, h, X, y, snaps)}")
     return 0
+
+
+def _report(path: str, model: Any, h: Any, X: np.ndarray, y: np.ndarray, snaps: Any) -> Path:
+    """``train --report``: the run as a live HTML page (micrograd_nn.report)."""
+    from .report import write_report
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with np.errstate(all="ignore"):
+            return write_report(path, model, h, X, y, snapshots=snaps).path
+    except (ValueError, OSError) as e:
+        raise CLIError(f"--report {path!r}: {e}") from None
 
 
 def _train_interrupted(a: argparse.Namespace, model: Any, h: Any) -> int:
@@ -541,6 +563,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="save even if the weights are NaN/inf (refused otherwise)")
     t.add_argument("--save-on-interrupt", action="store_true",
                    help="on Ctrl-C, save the weights of the last finished epoch (exit 130)")
+    t.add_argument("--report", default=None, metavar="FILE.html",
+                   help="also write the run as one self-contained HTML page: an epoch "
+                        "scrubber, a backprop stepper, the diagnosis")
     t.set_defaults(func=cmd_train)
 
     pr = command("predict", "run a saved model on inputs")

@@ -24,6 +24,7 @@ from .engine import Value
 from .losses import mse
 from .neurons import NeuronNet
 from .nn import MLP
+from .report import Snapshots, write_report
 from .train import Callback, fit, predict
 from .viz import draw_graph, draw_network, render
 
@@ -50,8 +51,8 @@ def _train(model: Any, X: np.ndarray, y: np.ndarray, epochs: int, seed: int,
 
 def run_demo(out: Path, epochs: int = 3000, seed: int = 0, fmt: str = "png",
              verbose: bool = True) -> dict[str, Path]:
-    """Train, diagnose and draw; return the paths written (graph, network, loss curve),
-    each as ``fmt`` ("png", "svg" or "pdf")."""
+    """Train, diagnose and draw; return the paths written (graph, network, loss curve,
+    each as ``fmt``: "png", "svg" or "pdf"; and report.html, the live report)."""
     say = print if verbose else (lambda *a, **k: None)
     X, y = xor()
     out = Path(out)
@@ -61,7 +62,8 @@ def run_demo(out: Path, epochs: int = 3000, seed: int = 0, fmt: str = "png",
     say(f"with bias neurons; stochastic training, E={E}, α={ALPHA}, until MSE < {TARGET_MSE}.")
     model = MLP(2, [2], 1, activation="sigmoid", output_activation="sigmoid", bias=True,
                 seed=seed)
-    hist = _train(model, X, y, epochs, seed, (_Progress(100),) if verbose else ())
+    snaps = Snapshots(model, max_snapshots=40)  # the weights as they learn, for the report
+    hist = _train(model, X, y, epochs, seed, ((_Progress(100),) if verbose else ()) + (snaps,))
     print(f"trained in {hist.epochs} epochs ({hist.stop_reason}): error (MSE) "
           f"{hist.loss[-1]:.6f}")
     for x, o, t in zip(X, predict(model, X), y, strict=True):
@@ -98,6 +100,9 @@ def run_demo(out: Path, epochs: int = 3000, seed: int = 0, fmt: str = "png",
         _close(fig)
     except ImportError as e:
         print(f"loss curve skipped: {e}", file=sys.stderr)
+    # the article's sample 1, 0 (X[2]) in the report's backprop stepper
+    written["report"] = write_report(out / "report.html", model, hist, X, y, sample=2,
+                                     snapshots=snaps).path
     for kind, path in written.items():
         print(f"wrote {path}  ({kind.replace('_', ' ')})")
     return written
