@@ -20,7 +20,8 @@ __all__ = ["Value", "custom_op", "grad", "grad_enabled", "no_grad", "__version__
 
 _SUBMODULES = {"nn", "init", "neurons", "losses", "optim", "data", "serialize", "train",
                "history", "diagnose", "deltas", "gradcheck", "explain", "viz", "viz_network",
-               "plots", "cli", "demo", "ops", "engine", "autodiff", "function"}
+               "plots", "cli", "demo", "ops", "engine", "autodiff", "function", "protocol",
+               "sweep", "genetic", "report", "notation"}
 
 
 def __getattr__(name: str) -> Any:

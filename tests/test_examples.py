@@ -116,6 +116,13 @@ def _two_moons(out: str) -> None:
     assert f"Of the points it gets wrong, {crossed} were pushed" in out  # ...and says how many
 
 
+def _sweep(out: str) -> None:
+    means = dict(re.findall(r"^  (momentum=0\.0|momentum=0\.9|bias=True|bias=False): "
+                            r"mean final error ([\d.]+)", out, re.MULTILINE))
+    assert float(means["momentum=0.9"]) < float(means["momentum=0.0"])
+    assert float(means["bias=True"]) < float(means["bias=False"])
+
+
 def _custom_model(out: str) -> None:
     _accuracy(r"^\s+300\s+[\d.]+\s+([\d.]+)%", 95.0)(out)
     centres = ast.literal_eval(re.search(r"learned centres: (.*)$", out, re.MULTILINE).group(1))
@@ -151,6 +158,8 @@ SPECS: dict[str, Spec] = {
     "two_moons.py": Spec(["accuracy: training"], _two_moons, mpl=["two_moons.png"]),
     "custom_model.py": Spec(["gradcheck passed", "learned centres"], _custom_model,
                             mpl=["custom_model.png"], dot=["custom_model_graph.png"]),
+    "sweep_xor.py": Spec(["72 trials (24 configurations x 3 repeats)", "best: E="], _sweep,
+                         mpl=["sweep_xor.png"]),
 }
 
 
