@@ -8,12 +8,13 @@ pass. Use it to look at one training step; use the MLP to train fast. They conve
 both ways (:meth:`NeuronNet.from_mlp`, :meth:`NeuronNet.to_mlp`) and train to the
 same weights with the same optimizer.
 
-Layers are numbered 0 (input) to L (output). Layer ``l < L`` may have a bias neuron
-("B{l+1}", output always 1, no inputs) with a synapse to every neuron of layer
-``l + 1``; it is the ``bias`` of the l-th :class:`~micrograd_nn.nn.Linear`, and the
-output layer never has one. Numbered synapses go layer by layer, source by source
-(the bias neuron last), target by target: in the 2-2-1 net w1 = I1->H1, w2 = I1->H2,
-w3 = I2->H1, w4 = I2->H2, w5 = H1->O1, w6 = H2->O1.
+Names and numbering are the article's, from :mod:`micrograd_nn.notation`. Layers are
+numbered 0 (input) to L (output). Layer ``l < L`` may have a bias neuron ("B{l+1}",
+output always 1, no inputs) with a synapse to every neuron of layer ``l + 1``; it is
+the ``bias`` of the l-th :class:`~micrograd_nn.nn.Linear`, and the output layer never
+has one. Numbered synapses go layer by layer, source by source (the bias neuron
+last), target by target: in the 2-2-1 net w1 = I1->H1, w2 = I1->H2, w3 = I2->H1,
+w4 = I2->H2, w5 = H1->O1, w6 = H2->O1.
 
 >>> net = NeuronNet.article_xor()
 >>> round(net([1.0, 0.0])[0].data, 6)
@@ -29,7 +30,9 @@ from typing import Any
 import numpy as np
 
 from .engine import Value, as_value
-from .nn import MLP, Linear, Module, Sequential, _Activation
+from .nn import MLP, Module
+from .notation import ARTICLE_WEIGHTS, bias_name, neuron_names, synapse_names
+from .protocol import Dense
 
 
 class Synapse:
@@ -75,14 +78,6 @@ class Neuron:
         return f"Neuron({self.name}, {self.kind}{out})"
 
 
-def _name(kind: str, layer: int, k: int, nhidden: int) -> str:
-    if kind == "input":
-        return f"I{k + 1}"
-    if kind == "output":
-        return f"O{k + 1}"
-    return f"H{k + 1}" if nhidden == 1 else f"H{layer}_{k + 1}"
-
-
 class NeuronNet(Module):
     """A fully connected net of scalar neurons; same arguments as :class:`MLP`.
 
@@ -120,14 +115,14 @@ class NeuronNet(Module):
         self.layers: list[list[Neuron]] = []
         self.bias_neurons: list[Neuron | None] = []
         self.synapses: list[Synapse] = []
-        for li, n in enumerate(sizes):
+        for li, names in enumerate(neuron_names(sizes)):
             kind = "input" if li == 0 else "output" if li == nl else "hidden"
             act = None if li == 0 else acts[li - 1]
-            self.layers.append([Neuron(_name(kind, li, k, nl - 1), kind, li, k, act)
-                                for k in range(n)])
+            self.layers.append([Neuron(nm, kind, li, k, act) for k, nm in enumerate(names)])
             has_b = li < nl and self.bias_layers[li]
-            self.bias_neurons.append(Neuron(f"B{li + 1}", "bias", li, n) if has_b else None)
-        count = 0
+            self.bias_neurons.append(Neuron(bias_name(li), "bias", li, len(names))
+                                     if has_b else None)
+        numbered = synapse_names(sizes, list(self.bias_layers))
         for li, (w, b) in enumerate(weights):
             w = np.asarray(w, dtype=np.float64)
             want = (sizes[li], sizes[li + 1])
@@ -141,11 +136,13 @@ class NeuronNet(Module):
             srcs = list(self.layers[li]) + ([self.bias_neurons[li]] if b is not None else [])
             rows = list(w) + ([np.asarray(b, dtype=np.float64).reshape(sizes[li + 1])]
                               if b is not None else [])
+            wn, bn = numbered[li]
             for a, (src, row) in enumerate(zip(srcs, rows, strict=True)):
                 for k, dst in enumerate(self.layers[li + 1]):
-                    count += 1
-                    tag = "B" if src.kind == "bias" else str(a)
-                    label = f"w{count}" if self.naming == "numbered" else f"w[{li}][{tag}->{k}]"
+                    if self.naming == "numbered":
+                        label = bn[k] if src.kind == "bias" else wn[a, k]
+                    else:
+                        label = f"w[{li}][{'B' if src.kind == 'bias' else a}->{k}]"
                     s = Synapse(src, dst, Value(float(row[k]), label=label))
                     src.outgoing.append(s)
                     dst.incoming.append(s)
@@ -154,27 +151,39 @@ class NeuronNet(Module):
     # ------------------------------------------------------------ constructors
     @classmethod
     def article_xor(cls) -> NeuronNet:
-        """The article's 2-2-1 sigmoid net without bias neurons: w1=0.45 (I1->H1),
-        w2=0.78 (I1->H2), w3=-0.12 (I2->H1), w4=0.13 (I2->H2), w5=1.5 (H1->O1),
-        w6=-2.3 (H2->O1)."""
-        return cls(2, [2], 1, bias=False, weights=[
-            (np.array([[0.45, 0.78], [-0.12, 0.13]]), None),
-            (np.array([[1.5], [-2.3]]), None)])
+        """The article's 2-2-1 sigmoid net without bias neurons, with
+        :data:`~micrograd_nn.notation.ARTICLE_WEIGHTS`: w1=0.45 (I1->H1), w2=0.78
+        (I1->H2), w3=-0.12 (I2->H1), w4=0.13 (I2->H2), w5=1.5 (H1->O1), w6=-2.3 (H2->O1)."""
+        ws, bs = ARTICLE_WEIGHTS
+        return cls(2, [2], 1, bias=False, weights=list(zip(ws, bs, strict=True)))
 
     @classmethod
     def from_mlp(cls, mlp: Module, naming: str = "numbered") -> NeuronNet:
         """The neuron form of an :class:`MLP` (or a Sequential alternating Linear and
-        activation modules, one activation for all hidden layers); weights are copied."""
-        linears, acts = _layers_of(mlp)
+        activation modules, one activation for all hidden layers), read through the model
+        protocol (``mlp.dense_layers()``); weights are copied."""
+        dense = getattr(mlp, "dense_layers", None)
+        if not callable(dense):
+            raise TypeError(f"NeuronNet.from_mlp: expected an MLP or Sequential (a model with "
+                            f"dense_layers()), got {type(mlp).__name__}")
+        try:
+            layers = list(dense())
+        except TypeError as e:  # not a plain stack of Linear + activation
+            raise ValueError(f"NeuronNet.from_mlp: {e}; only Linear layers each followed by "
+                             "one activation convert") from e
+        for a, b in zip(layers, layers[1:], strict=False):
+            if a.weight.shape[1] != b.weight.shape[0]:
+                raise ValueError(f"NeuronNet.from_mlp: Linear layers do not chain: "
+                                 f"{a.weight.shape[1]} outputs feed {b.weight.shape[0]} inputs")
+        acts = [d.activation for d in layers]
         if len(set(acts[:-1])) > 1:
             raise ValueError(f"NeuronNet.from_mlp: hidden layers use different activations "
                              f"{acts[:-1]}; NeuronNet takes one hidden activation")
-        sizes = [linears[0].nin] + [lin.nout for lin in linears]
+        sizes = [layers[0].weight.shape[0]] + [d.weight.shape[1] for d in layers]
         return cls(sizes[0], sizes[1:-1], sizes[-1],
                    activation=acts[0] if len(acts) > 1 else "sigmoid",
-                   output_activation=acts[-1], bias=[lin.bias is not None for lin in linears],
-                   naming=naming, weights=[(lin.weight.data, None if lin.bias is None
-                                            else lin.bias.data) for lin in linears])
+                   output_activation=acts[-1], bias=[d.bias is not None for d in layers],
+                   naming=naming, weights=[(d.weight, d.bias) for d in layers])
 
     def to_mlp(self) -> MLP:
         """The tensor form: an :class:`MLP` with a copy of these weights."""
@@ -195,6 +204,14 @@ class NeuronNet(Module):
             b = None if bn is None else np.array([s.weight.data for s in bn.outgoing])
             out.append((w.reshape(self.sizes[li], self.sizes[li + 1]), b))
         return out
+
+    def dense_layers(self) -> list[Dense]:
+        """The model protocol's view (:mod:`micrograd_nn.protocol`): one
+        ``Dense(weight (n_l, n_{l+1}), bias (n_{l+1},) or None, activation)`` per layer of
+        synapses, input side first (copies); what the delta-rule oracle
+        (:mod:`micrograd_nn.deltas`) and the drawings read."""
+        return [Dense(w, b, act) for (w, b), act in zip(self.weight_arrays(), self.activations,
+                                                         strict=True)]
 
     # ------------------------------------------------------------ use
     def forward(self, x: Any) -> list[Value]:
@@ -270,32 +287,6 @@ class NeuronNet(Module):
 
     def extra_repr(self) -> str:
         return f"sizes={self.sizes}, bias={self.bias_layers}, {len(self.synapses)} synapses"
-
-
-def _layers_of(model: Module) -> tuple[list[Linear], list[str]]:
-    """(Linear layers, activation name after each) of a Sequential of Linear/activations."""
-    if not isinstance(model, Sequential):
-        raise TypeError(f"expected an MLP or Sequential, got {type(model).__name__}")
-    linears: list[Linear] = []
-    acts: list[str] = []
-    for i, m in enumerate(model):
-        if isinstance(m, Linear):
-            if len(acts) < len(linears):
-                acts.append("identity")
-            linears.append(m)
-        elif isinstance(m, _Activation) and len(acts) < len(linears):
-            acts.append(m.name)
-        else:
-            raise ValueError(f"item {i} ({type(m).__name__}) is not a Linear followed by "
-                             "one activation; only Linear/activation pairs convert")
-    if not linears:
-        raise ValueError("the model has no Linear layer")
-    if len(acts) < len(linears):
-        acts.append("identity")
-    for a, b in zip(linears, linears[1:], strict=False):
-        if a.nout != b.nin:
-            raise ValueError(f"Linear layers do not chain: {a.nout} outputs feed {b.nin} inputs")
-    return linears, acts
 
 
 __all__ = ["Neuron", "NeuronNet", "Synapse"]

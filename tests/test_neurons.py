@@ -208,7 +208,7 @@ def test_from_mlp_errors():
         NeuronNet.from_mlp(Linear(2, 2))
     with pytest.raises(ValueError, match="do not chain"):
         NeuronNet.from_mlp(Sequential(Linear(2, 3), Linear(2, 1)))
-    with pytest.raises(ValueError, match="not a Linear followed by"):
+    with pytest.raises(ValueError, match=r"from_mlp: dense_layers: module 0 \(Tanh\) is not"):
         NeuronNet.from_mlp(Sequential(Tanh(), Linear(2, 1)))
 
 
@@ -289,3 +289,17 @@ def test_activations_listed_like_the_mlp():
     assert NeuronNet.from_mlp(mlp).activations == mlp.activations == \
         ["tanh", "tanh", "identity"]
     assert NeuronNet.article_xor().activations == ["sigmoid", "sigmoid"]
+
+
+def test_dense_layers_is_the_array_form():
+    from micrograd_nn.protocol import Dense
+
+    net = NeuronNet(2, [3, 2], 1, activation="tanh", bias=[True, False, True], seed=0)
+    layers = net.dense_layers()
+    assert all(isinstance(d, Dense) for d in layers)
+    assert [d.activation for d in layers] == ["tanh", "tanh", "sigmoid"]
+    for d, (w, b) in zip(layers, net.weight_arrays(), strict=True):
+        np.testing.assert_array_equal(d.weight, w)
+        assert (d.bias is None) == (b is None)
+    layers[0].weight[:] = 9.0  # copies
+    assert net.synapse("w1").weight.data != 9.0
