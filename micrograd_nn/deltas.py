@@ -1,47 +1,42 @@
 """Backpropagation by deltas, derived by hand: the article's method in plain numpy.
 
-This module never touches the autodiff engine for its numbers: it is the
-independent oracle the engine is checked against. For a sigmoid network (any depth
-and width, bias neurons or not) and squared error::
+This module imports numpy and :mod:`~micrograd_nn.notation` only: it never touches
+the autodiff engine or the models, so it is the independent oracle the engine is
+checked against (:func:`micrograd_nn.gradcheck.compare_with_autodiff`) and the
+source of every delta and GRAD that :mod:`~micrograd_nn.explain` prints and
+:func:`~micrograd_nn.viz.draw_network` draws. For a network of any depth and width,
+bias neurons or not, and squared error::
 
-    δ_out = (ideal − out) · out · (1 − out)            output neuron
-    δ_h   = out · (1 − out) · Σ_i w_i · δ_i            hidden neuron, over its outgoing synapses
-    GRAD  = out_A · δ_B                                synapse A -> B (a bias neuron has out_A = 1)
-    Δw    = E · GRAD + α · Δw_prev ;  w = w + Δw        (E learning rate, α momentum)
+    δ_out = (ideal − out) · f'(in)                 output neuron
+    δ_h   = f'(in) · Σ_i w_i · δ_i                 hidden neuron, over its outgoing synapses
+    GRAD  = out_A · δ_B                            synapse A -> B (a bias neuron has out_A = 1)
+    Δw    = E · GRAD + α · Δw_prev ;  w = w + Δw    (E learning rate, α momentum)
 
-``δ`` is minus the derivative of ``½ Σ (ideal − out)²`` with respect to the
-neuron's input, so ``GRAD = −∂ sse_half / ∂w`` (:func:`compare_with_autodiff`
-checks exactly that). Input neurons get no delta.
+``f`` is the layer's activation (:data:`ACTIVATIONS`); the article's is the sigmoid,
+whose ``f'(in) = (1 − out)·out``, and it is the default everywhere. ``δ`` is minus
+the derivative of ``½ Σ (ideal − out)²`` with respect to the neuron's input, so
+``GRAD = −∂ sse_half / ∂w``. Input neurons get no delta.
 
-A network here is a list of weight matrices ``W[l]`` of shape ``(n_l, n_{l+1})``
-(``W[l][a, b]`` = synapse from neuron ``a`` of layer ``l`` to neuron ``b`` of layer
-``l + 1``, the layout of :class:`micrograd_nn.nn.Linear`) and biases ``b[l]`` of
-shape ``(n_{l+1},)`` or ``None`` (the synapses of layer ``l``'s bias neuron).
-
-Names in the article's notation (:func:`neuron_names`, :func:`synapse_names`):
-inputs ``I1..``, hidden ``H1..`` (``H2_1`` = layer 2, neuron 1 when there are
-several hidden layers, as in :mod:`micrograd_nn.neurons`), outputs ``O1..``; ``B1``
-is the input layer's bias neuron, ``B2`` the first hidden layer's, and so on.
-Synapses ``w1, w2, ...`` are numbered layer by layer, in each layer by source neuron
-then target (the article's order: ``w1 = I1→H1, w2 = I1→H2, w3 = I2→H1, ...``), the
-bias neuron's synapses last.
+A network is ``(weights, biases)``: ``W[l]`` of shape ``(n_l, n_{l+1})`` (``W[l][a, b]``
+= synapse from neuron a of layer l to neuron b of layer l + 1, the layout of
+:class:`micrograd_nn.nn.Linear`) and ``b[l]`` of shape ``(n_{l+1},)`` or None (the
+synapses of layer l's bias neuron); plus one activation name per layer of synapses.
+Names (I1.., H1.., O1.., B1.., w1..) are the article's, from :mod:`~micrograd_nn.notation`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Sequence
 
 import numpy as np
 
-from .engine import Value
-from .losses import sse_half
-from .neurons import NeuronNet
-from .nn import Linear, Sequential, Sigmoid
+from .notation import layer_names, neuron_names, synapse_names
 
-__all__ = ["DeltaPass", "Comparison", "sigmoid", "network_from_model", "neuron_names",
-           "synapse_names", "backprop", "update", "compare_with_autodiff"]
+__all__ = ["ACTIVATIONS", "DeltaPass", "Comparison", "sigmoid", "check_network",
+           "check_activations", "neuron_names", "synapse_names", "forward", "backprop",
+           "update", "compare_grads"]
 
 Array = np.ndarray
 
@@ -53,8 +48,29 @@ def sigmoid(x: Any) -> Any:
         return 1.0 / (1.0 + np.exp(-x))
 
 
-def _check_network(weights: Sequence[Any], biases: Sequence[Any] | None,
-                   who: str) -> tuple[list[Array], list[Array | None]]:
+def _identity(x: Any) -> Any:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _relu(x: Any) -> Any:
+    return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+
+
+#: name -> ``(f(in), f'(in, out))``; the derivative is written from the output where
+#: the article does (sigmoid: ``(1 − out)·out``). relu' is 0 at in == 0 (as PyTorch).
+ACTIVATIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Array, Array], Array]]] = {
+    "sigmoid": (sigmoid, lambda i, o: (1.0 - o) * o),
+    "tanh": (np.tanh, lambda i, o: 1.0 - o * o),
+    "relu": (_relu, lambda i, o: (i > 0).astype(np.float64)),
+    "identity": (_identity, lambda i, o: np.ones_like(i)),
+}
+
+
+def check_network(weights: Sequence[Any], biases: Sequence[Any] | None,
+                  who: str = "check_network") -> tuple[list[Array], list[Array | None]]:
+    """Float64 copies ``(weights, biases)`` of a network, checked: W[l] 2-D, sizes
+    chaining, ``b[l]`` of shape ``(n_{l+1},)`` or None; ``biases=None``: no bias neurons.
+    ``who`` names the caller in the errors (TypeError/ValueError)."""
     if not isinstance(weights, (list, tuple)) or not weights:
         raise TypeError(f"{who}: weights must be a non-empty list of (n_in, n_out) arrays")
     ws = [np.array(w, dtype=np.float64) for w in weights]
@@ -77,82 +93,20 @@ def _check_network(weights: Sequence[Any], biases: Sequence[Any] | None,
     return ws, bs
 
 
-def _layer_names(n: int) -> list[str]:
-    return [f"layer{i + 1}" for i in range(n)]
-
-
-def network_from_model(model: Any) -> tuple[list[Array], list[Array | None], list[str]]:
-    """``(weights, biases, layer names)`` copied out of a sigmoid network.
-
-    ``model``: a :class:`~micrograd_nn.nn.Sequential`/``MLP`` of ``Linear`` layers each
-    followed by ``Sigmoid``, a :class:`~micrograd_nn.neurons.NeuronNet` of sigmoid
-    neurons (the neuron form), or a ``(weights, biases)`` pair. Raises
-    TypeError for any other activation: the delta rule here is for sigmoids only.
-
-    Layer names are the same for every form of a network: ``"layer1"`` ..
-    ``"layerL"``, where layer ``l`` is the synapses feeding neuron layer ``l`` (the
-    ``l``-th Linear, input side first; in an MLP the module at index ``2·(l − 1)``,
-    whose parameters are named ``"0.weight"``, ``"2.weight"``, ...).
-    """
-    if isinstance(model, tuple) and len(model) == 2 and isinstance(model[0], (list, tuple)):
-        ws, bs = _check_network(model[0], model[1], "network_from_model")
-        return ws, bs, _layer_names(len(ws))
-    if isinstance(model, NeuronNet):
-        if model.activation != "sigmoid" and len(model.sizes) > 2 \
-                or model.output_activation != "sigmoid":
-            raise TypeError("network_from_model: the delta rule here needs sigmoid neurons; "
-                            f"this NeuronNet uses {model.activation}/{model.output_activation}")
-        pairs = model.weight_arrays()
-        ws, bs = _check_network([w for w, _ in pairs], [b for _, b in pairs],
-                                "network_from_model")
-        return ws, bs, _layer_names(len(ws))
-    if not isinstance(model, Sequential):
-        raise TypeError(f"network_from_model: expected an MLP/Sequential, a neuron-form "
-                        f"network or a (weights, biases) pair, got {type(model).__name__}")
-    mods = list(model)
-    ws, bs = [], []
-    for i, m in enumerate(mods):
-        if isinstance(m, Linear):
-            nxt = mods[i + 1] if i + 1 < len(mods) else None
-            if not isinstance(nxt, Sigmoid):
-                raise TypeError(f"network_from_model: Linear layer '{i}' is followed by "
-                                f"{type(nxt).__name__ if nxt is not None else 'nothing'}; the "
-                                "delta rule here needs a Sigmoid after every Linear")
-            ws.append(np.array(m.weight.data, dtype=np.float64))
-            bs.append(None if m.bias is None else np.array(m.bias.data, dtype=np.float64))
-        elif not isinstance(m, Sigmoid):
-            raise TypeError(f"network_from_model: module '{i}' is a "
-                            f"{type(m).__name__}; only Linear and Sigmoid are supported")
-    if not ws:
-        raise TypeError("network_from_model: the model has no Linear layer")
-    return ws, bs, _layer_names(len(ws))
-
-
-def neuron_names(sizes: Sequence[int]) -> list[list[str]]:
-    """Names per layer for layer sizes ``[n_in, *hidden, n_out]``: I1.., H1.. (or H2_1..), O1.."""
-    L = len(sizes) - 1
-    out = [[f"I{j + 1}" for j in range(sizes[0])]]
-    for layer in range(1, L):
-        pre = "H" if L == 2 else f"H{layer}_"
-        out.append([f"{pre}{j + 1}" for j in range(sizes[layer])])
-    out.append([f"O{j + 1}" for j in range(sizes[-1])])
-    return out
-
-
-def synapse_names(sizes: Sequence[int],
-                  has_bias: Sequence[bool]) -> list[tuple[Array, Array | None]]:
-    """Per layer ``(names of W shape (n_l, n_{l+1}), names of b or None)``: "w1", "w2", ..."""
-    k, out = 1, []
-    for layer in range(len(sizes) - 1):
-        nin, nout = sizes[layer], sizes[layer + 1]
-        w = np.array([f"w{k + i}" for i in range(nin * nout)], dtype=object).reshape(nin, nout)
-        k += nin * nout
-        b = None
-        if has_bias[layer]:
-            b = np.array([f"w{k + i}" for i in range(nout)], dtype=object)
-            k += nout
-        out.append((w, b))
-    return out
+def check_activations(activations: str | Sequence[str] | None, n_layers: int,
+                      who: str = "check_activations") -> list[str]:
+    """One activation name per layer of synapses: None = "sigmoid" everywhere (the
+    article), a name = that one everywhere, or a list of ``n_layers`` names."""
+    acts = ["sigmoid"] * n_layers if activations is None else (
+        [activations] * n_layers if isinstance(activations, str) else list(activations))
+    if len(acts) != n_layers:
+        raise ValueError(f"{who}: {len(acts)} activations for {n_layers} layers of synapses; "
+                         "give one name per weight matrix (or one name for all)")
+    for i, a in enumerate(acts):
+        if a not in ACTIVATIONS:
+            raise ValueError(f"{who}: activations[{i}] is {a!r}; the delta rule here knows "
+                             f"{sorted(ACTIVATIONS)}")
+    return acts
 
 
 @dataclass
@@ -165,7 +119,8 @@ class DeltaPass:
     neurons get none); ``grad_w[l]`` shape (n_l, n_{l+1}) and ``grad_b[l]`` shape
     (n_{l+1},) or None: GRAD per synapse, summed over the batch. ``error``: the
     article's ``Σ (ideal − out)² / n_out`` (mean over samples for a batch);
-    ``sse_half``: ``½ Σ (ideal − out)²`` summed over the batch.
+    ``sse_half``: ``½ Σ (ideal − out)²`` summed over the batch. ``activations``: one
+    name per layer of synapses.
     """
 
     weights: list[Array]
@@ -179,15 +134,15 @@ class DeltaPass:
     error: float
     sse_half: float
     sizes: list[int] = field(default_factory=list)
+    activations: list[str] = field(default_factory=list)
 
     def named(self) -> dict[str, float]:
         """Single sample: ``{"H1input": .., "H1output": .., "δO1": .., "GRADw5": ..}``."""
         if self.outs[0].ndim != 1:
             raise ValueError("DeltaPass.named(): only for a single sample (x of shape (n_in,))")
-        names = neuron_names(self.sizes)
         d: dict[str, float] = {}
-        for layer, layer_names in enumerate(names):
-            for j, nm in enumerate(layer_names):
+        for layer, names in enumerate(neuron_names(self.sizes)):
+            for j, nm in enumerate(names):
                 if layer:
                     d[f"{nm}input"] = float(self.ins[layer][j])
                 d[f"{nm}output"] = float(self.outs[layer][j])
@@ -204,40 +159,65 @@ class DeltaPass:
         return d
 
 
-def backprop(weights: Sequence[Any], biases: Sequence[Any] | None, x: Any,
-             ideal: Any) -> DeltaPass:
+def _inputs(ws: list[Array], x: Any, who: str) -> Array:
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim not in (1, 2) or x.shape[-1] != ws[0].shape[0]:
+        raise ValueError(f"{who}: x has shape {x.shape}; expected ({ws[0].shape[0]},) or "
+                         f"(batch, {ws[0].shape[0]})")
+    return x
+
+
+def _forward(ws: list[Array], bs: list[Array | None], x: Array,
+             acts: list[str]) -> tuple[list[Array | None], list[Array]]:
+    ins: list[Array | None] = [None]
+    outs = [x]
+    for w, b, act in zip(ws, bs, acts, strict=True):
+        s = outs[-1] @ w  # in_B = Σ_A out_A · w_AB  (+ 1 · w_bias,B)
+        if b is not None:
+            s = s + b
+        ins.append(s)
+        outs.append(ACTIVATIONS[act][0](s))
+    return ins, outs
+
+
+def forward(weights: Sequence[Any], biases: Sequence[Any] | None, x: Any,
+            activations: str | Sequence[str] | None = None,
+            ) -> tuple[list[Array | None], list[Array]]:
+    """The forward pass alone: ``(ins, outs)`` as in :class:`DeltaPass`.
+
+    x: shape (n_in,) or (batch, n_in); activations: see :func:`check_activations`.
+    """
+    ws, bs = check_network(weights, biases, "forward")
+    acts = check_activations(activations, len(ws), "forward")
+    return _forward(ws, bs, _inputs(ws, x, "forward"), acts)
+
+
+def backprop(weights: Sequence[Any], biases: Sequence[Any] | None, x: Any, ideal: Any,
+             activations: str | Sequence[str] | None = None) -> DeltaPass:
     """Forward pass, then deltas from the output layer back, then GRAD per synapse.
 
     weights/biases: as in the module docstring (``biases=None``: no bias neurons).
     x: shape (n_in,) or (batch, n_in); ideal: shape (n_out,) or (batch, n_out).
+    activations: None (sigmoid, the article), one name, or one per layer.
     """
-    ws, bs = _check_network(weights, biases, "backprop")
-    x = np.asarray(x, dtype=np.float64)
+    ws, bs = check_network(weights, biases, "backprop")
+    acts = check_activations(activations, len(ws), "backprop")
+    x = _inputs(ws, x, "backprop")
     ideal = np.asarray(ideal, dtype=np.float64)
-    if x.ndim not in (1, 2) or x.shape[-1] != ws[0].shape[0]:
-        raise ValueError(f"backprop: x has shape {x.shape}; expected ({ws[0].shape[0]},) or "
-                         f"(batch, {ws[0].shape[0]})")
     want = x.shape[:-1] + (ws[-1].shape[1],)
     if ideal.shape != want:
         if ideal.size == int(np.prod(want)):
             ideal = ideal.reshape(want)
         else:
             raise ValueError(f"backprop: ideal has shape {ideal.shape}; expected {want}")
-    ins: list[Array | None] = [None]
-    outs = [x]
-    for w, b in zip(ws, bs, strict=True):
-        s = outs[-1] @ w  # in_B = Σ_A out_A · w_AB  (+ 1 · w_bias,B)
-        if b is not None:
-            s = s + b
-        ins.append(s)
-        outs.append(sigmoid(s))
+    ins, outs = _forward(ws, bs, x, acts)
     L = len(ws)
+    deriv = [None] + [ACTIVATIONS[a][1](ins[i + 1], outs[i + 1]) for i, a in enumerate(acts)]
     deltas: list[Array | None] = [None] * (L + 1)
     out = outs[L]
-    deltas[L] = (ideal - out) * out * (1.0 - out)
+    deltas[L] = (ideal - out) * deriv[L]
     for layer in range(L - 1, 0, -1):
-        o = outs[layer]
-        deltas[layer] = o * (1.0 - o) * (deltas[layer + 1] @ ws[layer].T)  # Σ_i w_i·δ_i
+        deltas[layer] = deriv[layer] * (deltas[layer + 1] @ ws[layer].T)  # Σ_i w_i·δ_i
     grad_w, grad_b = [], []
     for layer in range(L):
         a, d = outs[layer], deltas[layer + 1]
@@ -250,19 +230,19 @@ def backprop(weights: Sequence[Any], biases: Sequence[Any] | None, x: Any,
     error = float(np.mean(np.sum(diff * diff, axis=-1) / diff.shape[-1]))
     sizes = [ws[0].shape[0]] + [w.shape[1] for w in ws]
     return DeltaPass(ws, bs, ideal, ins, outs, deltas, grad_w, grad_b, error,
-                     float(0.5 * np.sum(diff * diff)), sizes)
+                     float(0.5 * np.sum(diff * diff)), sizes, acts)
 
 
 def update(weights: Sequence[Any], biases: Sequence[Any] | None, grad_w: Sequence[Array],
            grad_b: Sequence[Array | None], lr: float = 0.7, momentum: float = 0.3,
            prev: tuple[list[Array], list[Array | None]] | None = None,
            ) -> tuple[list[Array], list[Array | None], list[Array], list[Array | None]]:
-    """The article's update: ``Δw = E·GRAD + α·Δw_prev; w = w + Δw``.
+    """The article's update: ``Δw = E·GRAD + α·Δw_prev; w = w + Δw`` (``lr`` is E).
 
     ``prev``: the previous step's ``(Δw, Δb)`` (None on the first step: zeros).
     Returns ``(new weights, new biases, Δw, Δb)``; inputs are not modified.
     """
-    ws, bs = _check_network(weights, biases, "update")
+    ws, bs = check_network(weights, biases, "update")
     dws, dbs, nws, nbs = [], [], [], []
     for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
         pw = 0.0 if prev is None else prev[0][i]
@@ -286,7 +266,7 @@ class Comparison:
 
     ``layers``: ``[(name, max |diff| over the weights, max |diff| over the bias or
     None)]``, named "layer1", "layer2", ... from the input side whatever the form of
-    the network (see :func:`network_from_model`); ``max_diff``: the largest of them all.
+    the network; ``max_diff``: the largest of them all.
     """
 
     layers: list[tuple[str, float, float | None]]
@@ -299,69 +279,23 @@ class Comparison:
                 + "\n  ".join(rows) + f"\n  overall {self.max_diff:.3g}")
 
 
-def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Comparison:
-    """Run the delta rule (numpy) and the engine's backward on ``sse_half`` and compare.
-
-    ``model``: an ``MLP``/``Sequential`` of Linear + Sigmoid or a ``NeuronNet`` (the
-    model itself is run through the engine; its parameters' ``.grad`` are restored
-    afterwards), or a
-    ``(weights, biases)`` pair (fresh Values are built from it). x, ideal: a sample
-    (n_in,), (n_out,) or a batch (batch, n_in), (batch, n_out).
+def compare_grads(dp: DeltaPass, grads: Sequence[tuple[Any, Any]]) -> Comparison:
+    """Compare a pass's GRAD with ``grads``: one ``(∂L/∂W, ∂L/∂b or None)`` per layer,
+    from any other method, for ``L = sse_half`` over the same samples (so GRAD = −∂L/∂w).
     """
-    ws, bs, names = network_from_model(model)
-    dp = backprop(ws, bs, x, ideal)
-    if isinstance(model, tuple):
-        Ws = [Value(w) for w in ws]
-        Bs = [None if b is None else Value(b) for b in bs]
-        h: Any = np.asarray(x, dtype=np.float64)
-        for W, B in zip(Ws, Bs, strict=True):
-            h = h @ W if B is None else h @ W + B
-            h = h.sigmoid()
-        sse_half(h, dp.ideal).backward()
-        auto = [(W.grad, None if B is None else B.grad) for W, B in zip(Ws, Bs, strict=True)]
-    elif isinstance(model, NeuronNet):
-        auto = _neuron_grads(model, x, dp.ideal)
-    else:
-        lins = [m for m in model if isinstance(m, Linear)]
-        params = model.parameters()
-        saved = [p.grad if p.has_grad else None for p in params]  # unset stays unset
-        for p in params:
-            p.grad = None
-        try:
-            out = model(np.asarray(x, dtype=np.float64))
-            sse_half(out, dp.ideal.reshape(out.shape)).backward()
-            auto = [(np.array(m.weight.grad), None if m.bias is None else np.array(m.bias.grad))
-                    for m in lins]
-        finally:
-            for p, s in zip(params, saved, strict=True):
-                p.grad = s
+    if len(grads) != len(dp.grad_w):
+        raise ValueError(f"compare_grads: {len(grads)} layers of gradients for a network "
+                         f"of {len(dp.grad_w)} layers of synapses")
     layers, worst = [], 0.0
-    for i, (gw, gb) in enumerate(auto):
-        dw = float(np.max(np.abs(dp.grad_w[i] + gw)))  # GRAD = −∂L/∂w
-        db = None if gb is None else float(np.max(np.abs(dp.grad_b[i] + gb)))
-        layers.append((names[i], dw, db))
+    for name, gw_d, gb_d, (gw, gb) in zip(layer_names(len(grads)), dp.grad_w, dp.grad_b,
+                                          grads, strict=True):
+        gw = np.asarray(gw, dtype=np.float64)
+        if gw.shape != gw_d.shape or (gb is None) != (gb_d is None):
+            raise ValueError(f"compare_grads: {name} gradient has shape {gw.shape} (bias "
+                             f"{'None' if gb is None else 'given'}); the network's is "
+                             f"{gw_d.shape} (bias {'None' if gb_d is None else 'given'})")
+        dw = float(np.max(np.abs(gw_d + gw)))  # GRAD = −∂L/∂w
+        db = None if gb is None else float(np.max(np.abs(gb_d + np.asarray(gb))))
+        layers.append((name, dw, db))
         worst = max(worst, dw, db or 0.0)
     return Comparison(layers, worst)
-
-
-def _neuron_grads(net: NeuronNet, x: Any, ideal: Array) -> list[tuple[Array, Array | None]]:
-    """∂ sse_half/∂w of every synapse of a NeuronNet, summed over the samples of x."""
-    params = net.parameters()
-    saved = [p.grad if p.has_grad else None for p in params]  # unset stays unset
-    xs = np.asarray(x, dtype=np.float64).reshape(-1, net.sizes[0])
-    ts = ideal.reshape(len(xs), net.sizes[-1])
-    try:
-        for p in params:
-            p.grad = None
-        for xi, ti in zip(xs, ts, strict=True):
-            sse_half(net(list(xi)), ti).backward()
-        out = []
-        for layer in range(len(net.sizes) - 1):
-            w = np.array([[s.weight.grad for s in src.outgoing] for src in net.layers[layer]])
-            bn = net.bias_neurons[layer]
-            b = None if bn is None else np.array([s.weight.grad for s in bn.outgoing])
-            out.append((w, b))
-        return out
-    finally:
-        for p, g in zip(params, saved, strict=True):
-            p.grad = g

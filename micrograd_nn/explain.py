@@ -8,15 +8,19 @@ Linear + Sigmoid, a ``NeuronNet``, or a ``(weights, biases)`` pair; by default t
 article's 2-2-1 XOR net) and one sample, and writes out the forward pass
 (``H1input = 1*0.45 + 0*-0.12 = 0.45``, ``H1output = sigmoid(0.45) = 0.61``), the error,
 the deltas from the output back (``δO1 = (1 - 0.34) * ((1 - 0.34) * 0.34) = 0.148``),
-``GRAD = out_A * δ_B`` per synapse, the update ``Δw = E * GRAD + α * Δw(i-1)``, the
+``GRAD = out_A·δ_B`` per synapse, the update ``Δw = E·GRAD + α·Δw_prev``, the
 new weights and the output after the step.
 
 Every number is computed exactly (float64, by :mod:`micrograd_nn.deltas`, the
 numpy delta-rule oracle) and only *shown* with ``digits`` decimals: ``digits=2``
 looks like the article, whose own figures drift because it rounds each step.
-Names follow :mod:`micrograd_nn.deltas`: I1.., H1.., O1..; bias neurons B1 (input
-layer), B2 (first hidden layer), ...; synapses w1, w2, ... in the article's order.
-The model itself is never modified.
+Names and the default example come from :mod:`micrograd_nn.notation`: I1.., H1..,
+O1..; bias neurons B1 (input layer), B2 (first hidden layer), ...; synapses w1, w2,
+... in the article's order. The model itself is never modified.
+
+The model -> arrays conversion lives here too (:func:`layers_of`,
+:func:`network_from_model`), so that the oracle never imports a model: the drawings
+and :func:`micrograd_nn.gradcheck.compare_with_autodiff` use it as well.
 """
 
 from __future__ import annotations
@@ -25,16 +29,69 @@ from typing import Any
 
 import numpy as np
 
-from .deltas import backprop, network_from_model, neuron_names, synapse_names, update
+from .deltas import backprop, check_network, update
+from .notation import (ARTICLE_ALPHA, ARTICLE_E, ARTICLE_IDEAL, ARTICLE_WEIGHTS, ARTICLE_X,
+                       DELTA_HIDDEN, DELTA_OUTPUT, DERIVATIVE_SIGMOID, GRAD_RULE, UPDATE_RULE,
+                       bias_name, layer_names, neuron_names, synapse_names)
 
-__all__ = ["explain", "ARTICLE_WEIGHTS"]
+__all__ = ["explain", "ARTICLE_WEIGHTS", "layers_of", "network_from_model"]
 
-#: The article's 2-2-1 network (no bias): w1=0.45 (I1→H1), w2=0.78 (I1→H2),
-#: w3=-0.12 (I2→H1), w4=0.13 (I2→H2), w5=1.5 (H1→O1), w6=-2.3 (H2→O1).
-ARTICLE_WEIGHTS = ([np.array([[0.45, 0.78], [-0.12, 0.13]]), np.array([[1.5], [-2.3]])],
-                   [None, None])
+Array = np.ndarray
+Layer = tuple[Array, "Array | None", str]
 
 
+# ---------------------------------------------------------------- model -> arrays
+def layers_of(model: Any, who: str = "layers_of") -> list[Layer]:
+    """``[(W (n_l, n_{l+1}), b (n_{l+1},) or None, activation name)]`` per layer of
+    synapses, float64 copies (the model is not touched).
+
+    ``model``: a ``(weights, biases)`` pair (sigmoid everywhere, the article's net), or
+    any model of the model protocol (:mod:`micrograd_nn.protocol`: ``MLP``,
+    ``Sequential``, ``NeuronNet``), asked for its ``dense_layers()``; a lone ``Linear``
+    (no activation) is read from its ``weight`` and ``bias``. ``who`` names the caller
+    in errors (TypeError for a model that is not a stack of dense layers).
+    """
+    if isinstance(model, tuple) and len(model) == 2 and isinstance(model[0], (list, tuple)):
+        ws, bs = check_network(model[0], model[1], who)
+        return [(w, b, "sigmoid") for w, b in zip(ws, bs, strict=True)]
+    dense = getattr(model, "dense_layers", None)
+    weight = getattr(getattr(model, "weight", None), "data", None)
+    if callable(dense):
+        try:
+            layers = [tuple(d) for d in dense()]
+        except TypeError as e:  # the model says why it is not a stack of dense layers
+            raise TypeError(f"{who}: {e}") from e
+    elif isinstance(weight, np.ndarray) and weight.ndim == 2:  # a lone Linear layer
+        bias = getattr(model, "bias", None)
+        layers = [(weight, None if bias is None else bias.data, "identity")]
+    else:
+        raise TypeError(f"{who}: cannot take the layers of a {type(model).__name__}; "
+                        "expected a model with dense_layers() (an MLP, a Sequential of "
+                        "Linear and activation modules, a NeuronNet), a Linear or a "
+                        "(weights, biases) pair")
+    ws, bs = check_network([w for w, _, _ in layers], [b for _, b, _ in layers], who)
+    return [(w, b, act) for w, b, (_, _, act) in zip(ws, bs, layers, strict=True)]
+
+
+def network_from_model(model: Any) -> tuple[list[Array], list[Array | None], list[str]]:
+    """``(weights, biases, layer names)`` copied out of a sigmoid network, for the
+    article's delta rule (:func:`~micrograd_nn.deltas.backprop`).
+
+    ``model``: as :func:`layers_of` takes it; every layer's neurons must be sigmoid
+    (TypeError otherwise). Layer names are the same for every form of a network:
+    ``"layer1"`` .. ``"layerL"``, where layer ``l`` is the synapses feeding neuron
+    layer ``l`` (the ``l``-th Linear; in an MLP the module at index ``2·(l − 1)``).
+    """
+    layers = layers_of(model, "network_from_model")
+    for i, (_, _, act) in enumerate(layers):
+        if act != "sigmoid":
+            raise TypeError(f"network_from_model: the neurons fed by layer{i + 1} use "
+                            f"{act}; the delta rule here needs sigmoid neurons (a Sigmoid "
+                            "after every Linear)")
+    return [w for w, _, _ in layers], [b for _, b, _ in layers], layer_names(len(layers))
+
+
+# ---------------------------------------------------------------- the trace
 def _num(v: float, digits: int) -> str:
     """``v`` with at most ``digits`` decimals, trailing zeros dropped: 0.45, -0.12, 1."""
     s = f"{v:.{digits}f}"
@@ -43,12 +100,9 @@ def _num(v: float, digits: int) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def _sources(layer: int, sizes: list[int], names: list[list[str]],
-             has_bias: list[bool]) -> list[str]:
-    src = list(names[layer])
-    if has_bias[layer]:
-        src.append(f"B{layer + 1}")
-    return src
+def _sources(layer: int, names: list[list[str]], has_bias: list[bool]) -> list[str]:
+    """The neurons feeding layer ``layer + 1``: those of ``layer``, its bias neuron last."""
+    return list(names[layer]) + ([bias_name(layer)] if has_bias[layer] else [])
 
 
 def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray,
@@ -64,7 +118,7 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
     L = len(ws)
     out: list[str] = ["Forward pass"]
     for layer in range(1, L + 1):
-        srcs = _sources(layer - 1, sizes, names, has_bias)
+        srcs = _sources(layer - 1, names, has_bias)
         outs_prev = list(dp.outs[layer - 1]) + ([1.0] if has_bias[layer - 1] else [])
         W = ws[layer - 1] if bs[layer - 1] is None else np.vstack([ws[layer - 1],
                                                                     bs[layer - 1]])
@@ -79,8 +133,8 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
     out.append(f"Error = ({sq})/{sizes[-1]} = {f(dp.error)}")
 
     out.append("")
-    out.append("Backward pass: δ = (ideal - out) * f'(in) at the output, "
-               "δ = f'(in) * Σ(w * δ) behind it; f'(in) = (1 - out) * out")
+    out.append(f"Backward pass: {DELTA_OUTPUT} at the output, {DELTA_HIDDEN} behind it; "
+               f"{DERIVATIVE_SIGMOID}")
     for j, nm in enumerate(names[L]):
         o = dp.outs[L][j]
         out.append(f"δ{nm} = ({f(ideal[j])} - {f(o)}) * ((1 - {f(o)}) * {f(o)}) = "
@@ -93,9 +147,9 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
             out.append(f"δ{nm} = ((1 - {f(o)}) * {f(o)}) * ({s}) = {f(dp.deltas[layer][j])}")
 
     out.append("")
-    out.append("Gradients: GRAD = out(A) * δ(B) for the synapse A -> B")
+    out.append(f"Gradients: {GRAD_RULE} for the synapse A -> B")
     for layer in range(L):
-        srcs = _sources(layer, sizes, names, has_bias)
+        srcs = _sources(layer, names, has_bias)
         wn, bn = syn[layer]
         for a, src in enumerate(srcs):
             for k, dst in enumerate(names[layer + 1]):
@@ -108,7 +162,7 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
 
     nws, nbs, dws, dbs = update(ws, bs, dp.grad_w, dp.grad_b, lr, momentum, prev)
     out.append("")
-    out.append(f"Updates: Δw = E * GRAD + α * Δw(i-1), w = w + Δw   (E={f(lr)}, α={f(momentum)})")
+    out.append(f"Updates: {UPDATE_RULE}, w = w + Δw   (E={f(lr)}, α={f(momentum)})")
     for layer in range(L):
         wn, bn = syn[layer]
         cells = [(wn[idx], ws[layer][idx], dp.grad_w[layer][idx], dws[layer][idx],
@@ -131,8 +185,8 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
     return out, (nws, nbs, (dws, dbs))
 
 
-def explain(model: Any = None, x: Any = None, target: Any = None, lr: float = 0.7,
-            momentum: float = 0.3, digits: int = 6, steps: int = 1) -> str:
+def explain(model: Any = None, x: Any = None, target: Any = None, lr: float = ARTICLE_E,
+            momentum: float = ARTICLE_ALPHA, digits: int = 6, steps: int = 1) -> str:
     """The article-style trace of ``steps`` training steps on one sample, as text.
 
     model: an MLP/Sequential of Linear + Sigmoid, a NeuronNet, a ``(weights, biases)``
@@ -144,7 +198,7 @@ def explain(model: Any = None, x: Any = None, target: Any = None, lr: float = 0.
     """
     ws, bs, _ = network_from_model(ARTICLE_WEIGHTS if model is None else model)
     if model is None and x is None and target is None:
-        x, target = [1.0, 0.0], [1.0]
+        x, target = ARTICLE_X, ARTICLE_IDEAL
     if x is None or target is None:
         raise ValueError("explain: give both x (one sample) and target for this model, "
                          "e.g. explain(net, x=[1, 0], target=[1])")
@@ -170,7 +224,7 @@ def explain(model: Any = None, x: Any = None, target: Any = None, lr: float = 0.
         if bn is not None:
             parts += [f"{bn[k]}={_num(bs[i][k], digits)}" for k in range(len(bn))]
     given = ", ".join(parts)
-    bias_txt = ", ".join(f"B{i + 1}" for i, h in enumerate(has_bias) if h) or "none"
+    bias_txt = ", ".join(bias_name(i) for i, h in enumerate(has_bias) if h) or "none"
     lines = [f"Network {'-'.join(map(str, sizes))}, sigmoid neurons; bias neurons: "
              f"{bias_txt}; E={_num(lr, digits)}, α={_num(momentum, digits)}; numbers shown "
              f"to {digits} decimals",

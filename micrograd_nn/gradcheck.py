@@ -28,7 +28,8 @@ import numpy as np
 from .engine import Value, no_grad
 from .neurons import NeuronNet
 
-__all__ = ["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_model"]
+__all__ = ["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_model",
+           "compare_with_autodiff"]
 
 
 class GradcheckError(AssertionError):
@@ -237,3 +238,55 @@ def gradcheck_model(model: Any, X: Any, y: Any, loss: str | Callable[..., Value]
                          "at least one row, e.g. X[:1], y[:1]")
     target = np.ravel(y) if isinstance(model, NeuronNet) else y
     return gradcheck(lambda *ps: fn(_swapped(model, ps, X), target), *params, **kwargs)
+
+
+def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Any:
+    """The delta rule (:mod:`micrograd_nn.deltas`, numpy) against the engine's backward
+    on ``sse_half``: a :class:`~micrograd_nn.deltas.Comparison` of ``GRAD`` with
+    ``−∂ sse_half/∂w``, layer by layer ("layer1" .. "layerL" for every form).
+
+    ``model``: a sigmoid ``MLP``/``Sequential`` of Linear + Sigmoid or a ``NeuronNet``,
+    run through the engine with float64 copies of its parameters swapped in (the model
+    and its ``.grad`` are untouched), or a ``(weights, biases)`` pair (the tensor form
+    is built from it). x, ideal: a sample (n_in,), (n_out,) or a batch (batch, n_in),
+    (batch, n_out). Parameters in ``parameters()`` order, flattened, must be the
+    layers' W (row-major) then b, layer by layer: true of both forms.
+    """
+    from .deltas import backprop, compare_grads
+    from .explain import network_from_model
+    from .losses import sse_half
+
+    ws, bs, _ = network_from_model(model)
+    dp = backprop(ws, bs, x, ideal)
+    xs = dp.outs[0].reshape(-1, ws[0].shape[0])
+    ts = dp.ideal.reshape(len(xs), -1)
+    if isinstance(model, tuple):  # a (weights, biases) pair: fresh Values, W then b per layer
+        params = [Value(a) for w, b in zip(ws, bs, strict=True)
+                  for a in ((w,) if b is None else (w, b))]
+
+        def run(ps: tuple) -> Any:
+            h, it = Value(xs, requires_grad=False), iter(ps)
+            for b in bs:
+                h = h @ next(it) if b is None else h @ next(it) + next(it)
+                h = h.sigmoid()
+            return h
+    else:  # the model itself, reading float64 copies of its parameters
+        params = [Value(np.array(p.data, dtype=np.float64)) for p in model.parameters()]
+
+        def run(ps: tuple) -> Any:
+            return _swapped(model, ps, xs)
+    out = run(tuple(params))
+    sse_half(out, ts.reshape(out.shape) if type(out) is Value else ts.ravel()).backward()
+    flat = np.concatenate([np.ravel(p.grad) for p in params])
+    sizes = [w.size + (0 if b is None else b.size) for w, b in zip(ws, bs, strict=True)]
+    if flat.size != sum(sizes):
+        raise ValueError(f"compare_with_autodiff: the model has {flat.size} parameter "
+                         f"entries but its layers {[w.shape for w in ws]} hold {sum(sizes)}")
+    grads, at = [], 0
+    for w, b in zip(ws, bs, strict=True):  # parameters() order: W row-major, then b
+        gw = flat[at:at + w.size].reshape(w.shape)
+        at += w.size
+        gb = None if b is None else flat[at:at + b.size]
+        at += 0 if b is None else b.size
+        grads.append((gw, gb))
+    return compare_grads(dp, grads)

@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from micrograd_nn.deltas import backprop, network_from_model, update
-from micrograd_nn.explain import explain
+from micrograd_nn.deltas import backprop, update
+from micrograd_nn.explain import explain, network_from_model
 from micrograd_nn.neurons import NeuronNet
 from micrograd_nn.nn import MLP
 
@@ -118,3 +118,27 @@ def test_explain_rejects_bad_arguments(kwargs, exc, match):
 def test_weights_pair_input():
     ws = [np.array([[0.45, 0.78], [-0.12, 0.13]]), np.array([[1.5], [-2.3]])]
     assert explain((ws, [None, None]), [1, 0], [1]) == explain()
+
+
+def test_layers_of_reads_every_form_through_the_protocol():
+    from micrograd_nn.explain import layers_of
+    from micrograd_nn.nn import Linear
+
+    mlp = MLP(2, [3], 1, activation="relu", seed=0)
+    for model in (mlp, NeuronNet.from_mlp(mlp)):
+        got = layers_of(model)
+        assert [act for _, _, act in got] == ["relu", "sigmoid"]
+        np.testing.assert_array_equal(got[0][0], mlp[0].weight.data)
+    (w, b, act), = layers_of(Linear(3, 2, seed=0))
+    assert w.shape == (3, 2) and b.shape == (2,) and act == "identity"
+    pair = layers_of(([np.eye(2)], [None]))
+    assert pair[0][2] == "sigmoid" and pair[0][1] is None
+
+    class Custom:  # any model of the protocol
+        def dense_layers(self):
+            return [(np.ones((2, 1), dtype=np.float32), np.zeros(1), "tanh")]
+
+    (w, _, act), = layers_of(Custom())
+    assert w.dtype == np.float64 and act == "tanh"
+    with pytest.raises(ValueError, match=r"network_from_model: weights\[0\] has shape \(3,\)"):
+        explain(([np.ones(3)], [None]), [1, 0], [1])
