@@ -10,7 +10,8 @@
 Both drawings return a :class:`graphviz.Digraph`, shown inline by Jupyter. Every label
 is an HTML-like label built from escaped text, so any Value label is safe in DOT.
 ``draw_network`` is written in :mod:`micrograd_nn.viz_network` (module size) and
-imported from here.
+imported from here; the helpers both drawings use (colours, label escaping, the
+Digraph) are in :mod:`micrograd_nn.drawing`.
 """
 
 from __future__ import annotations
@@ -25,15 +26,17 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from .drawing import (C_FOLD, C_INPUT, C_MID, C_OP, C_PARAM, C_ROOT, FONT, INSTALL_HINT,
+                      FallbackDigraph, esc, html)
 from .engine import Value
-from .viz_network import (C_FOLD, C_INPUT, C_MID, C_OP, C_PARAM, C_ROOT, FONT, INSTALL_HINT,
-                          _Digraph, _esc, _html, draw_network)
+from .viz_network import draw_network
 
 FORMATS = ("svg", "png", "pdf")
 
 
 class GraphvizMissingWarning(UserWarning):
     """Graphviz's ``dot`` is not installed: only the ``.dot`` source was written."""
+
 
 def _num(x: float, p: int = 4) -> str:
     return f"{x:.{p}g}"
@@ -107,7 +110,7 @@ def _op_text(v: Value) -> tuple[str, list[tuple[int, np.ndarray]]]:
 
 
 def _value_node(v: Value, show_grad: bool, is_root: bool) -> dict[str, str]:
-    lines = [f"<B>{_esc(v.label, 40)}</B>"] if v.label else []
+    lines = [f"<B>{esc(v.label, 40)}</B>"] if v.label else []
     d = v.data
     grad = show_grad and v.requires_grad
     if type(d) is float:
@@ -115,10 +118,10 @@ def _value_node(v: Value, show_grad: bool, is_root: bool) -> dict[str, str]:
         if grad:
             lines.append(f"grad {_num(v.grad)}")
     else:
-        lines.append(_esc(f"{tuple(d.shape)} {d.dtype}"))
-        lines.append(_esc(_summary("data", d)))
+        lines.append(esc(f"{tuple(d.shape)} {d.dtype}"))
+        lines.append(esc(_summary("data", d)))
         if grad:
-            lines.append(_esc(_summary("grad", np.asarray(v.grad))))
+            lines.append(esc(_summary("grad", np.asarray(v.grad))))
     if is_root:
         fill, style, extra = C_ROOT, "filled,bold", {"peripheries": "2"}
     elif v.op:
@@ -127,7 +130,7 @@ def _value_node(v: Value, show_grad: bool, is_root: bool) -> dict[str, str]:
         fill, style, extra = C_PARAM, "filled,bold", {"penwidth": "2"}
     else:
         fill, style, extra = C_INPUT, "filled,dashed", {}
-    return {"label": _html(*lines), "fillcolor": fill, "style": style, **extra}
+    return {"label": html(*lines), "fillcolor": fill, "style": style, **extra}
 
 
 def _walk(root: Value) -> tuple[list[Value], dict[int, int], list[int], list[tuple[int, int]],
@@ -235,10 +238,10 @@ def _legend(notes: list[str]) -> str:
     if notes:
         rows.append((C_FOLD, "folded nodes"))
     cells = "".join(f'<TD BGCOLOR="{c}" BORDER="1" WIDTH="12"> </TD><TD ALIGN="LEFT">'
-                    f'{_esc(t)}  </TD>' for c, t in rows)
+                    f'{esc(t)}  </TD>' for c, t in rows)
     span = 2 * len(rows)
     cells = f"<TR>{cells}</TR>" + "".join(
-        f'<TR><TD COLSPAN="{span}" ALIGN="LEFT">{_esc(t, 200)}</TD></TR>' for t in notes)
+        f'<TR><TD COLSPAN="{span}" ALIGN="LEFT">{esc(t, 200)}</TD></TR>' for t in notes)
     return (f'<<FONT POINT-SIZE="9"><TABLE BORDER="0" CELLSPACING="2" CELLPADDING="1">'
             f"{cells}</TABLE></FONT>>")
 
@@ -271,7 +274,7 @@ def draw_graph(root: Value, rankdir: str = "LR", max_nodes: int = 200, show_grad
     folded = collapse and n > max_nodes
     keep = _choose(nodes, parent, leaves, max_nodes) if folded else bytearray(b"\x01") * n
     box, counts, into = _fold(nodes, parent, extra, keep) if folded else ([], {}, set())
-    g = _Digraph(name=re.sub(r"\W+", "_", name or "computation graph"),
+    g = FallbackDigraph(name=re.sub(r"\W+", "_", name or "computation graph"),
                  graph_attr={"rankdir": rankdir, "fontname": FONT, "labelloc": "b",
                              "nodesep": "0.25", "ranksep": "0.35"},
                  node_attr={"fontname": FONT, "fontsize": "11", "shape": "box"},
@@ -283,7 +286,7 @@ def draw_graph(root: Value, rankdir: str = "LR", max_nodes: int = 200, show_grad
         if not v.op:
             continue
         text, arrays = _op_text(v)
-        g.node(f"o{i}", _html(_esc(text)), shape="ellipse", style="filled",
+        g.node(f"o{i}", html(esc(text)), shape="ellipse", style="filled",
                fillcolor=C_OP, fontsize="10", margin="0.04,0.02")
         g.edge(f"o{i}", f"v{i}")
         folded_in = set()
@@ -297,8 +300,8 @@ def draw_graph(root: Value, rankdir: str = "LR", max_nodes: int = 200, show_grad
                     g.edge(f"f{box[j]}", f"o{i}", style="dashed")
         for k, arr in arrays:
             what = _operand(v.op, k) if v.op in _OPERANDS else "const"
-            g.node(f"c{i}_{k}", _html(_esc(f"{what} {tuple(arr.shape)} {arr.dtype}"),
-                                      _esc(_summary("", arr))),
+            g.node(f"c{i}_{k}", html(esc(f"{what} {tuple(arr.shape)} {arr.dtype}"),
+                                      esc(_summary("", arr))),
                    style="filled,dashed", fillcolor=C_INPUT, fontsize="9")
             g.edge(f"c{i}_{k}", f"o{i}")
     notes = []
@@ -308,8 +311,8 @@ def draw_graph(root: Value, rankdir: str = "LR", max_nodes: int = 200, show_grad
         for b, c in counts.items():
             kinds = ", ".join(f"{k} ×{m:,}" for k, m in c.most_common(4))
             more = ", …" if len(c) > 4 else ""
-            g.node(f"f{b}", _html(_esc(f"… {sum(c.values()):,} nodes folded"),
-                                  _esc(f"({kinds}{more})", 200)),
+            g.node(f"f{b}", html(esc(f"… {sum(c.values()):,} nodes folded"),
+                                  esc(f"({kinds}{more})", 200)),
                    shape="note", style="filled,dashed", fillcolor=C_FOLD)
         for j, b in sorted(into):
             g.edge(f"v{j}", f"f{b}", style="dashed")

@@ -12,7 +12,7 @@ import graphviz
 import numpy as np
 import pytest
 
-from micrograd_nn import Value, viz, viz_network
+from micrograd_nn import Value, drawing, viz
 from micrograd_nn.nn import MLP, Linear, Sequential, Sigmoid, Tanh
 from micrograd_nn.viz import GraphvizMissingWarning, draw_graph, draw_network, render
 
@@ -340,7 +340,7 @@ def test_synapses_are_coloured_by_sign_and_sized_by_magnitude():
     es = edges(draw_network(article_mlp()))
     colour = {k: re.search(r'\bcolor="(#\w+)"', v).group(1) for k, v in es.items()}
     width = {k: float(re.search(r"penwidth=([\d.]+)", v).group(1)) for k, v in es.items()}
-    neg, pos = viz_network.C_NEG, viz_network.C_POS
+    neg, pos = drawing.C_NEG, drawing.C_POS
     assert colour[("n0_1", "n1_0")] == neg and colour[("n0_0", "n1_0")] == pos
     assert colour[("n1_1", "n2_0")] == neg
     assert width[("n1_1", "n2_0")] == max(width.values())  # |-2.3| is the largest
@@ -395,7 +395,7 @@ def test_network_accepts_sequential_and_linear_and_rejects_others():
     seq = Sequential(Linear(2, 3, seed=0), Tanh(), Linear(3, 1, seed=1), Sigmoid())
     assert "Hidden layer (tanh)" in draw_network(seq).source
     assert len(node_lines(draw_network(Linear(4, 2, seed=0)), "n")) == 6
-    with pytest.raises(TypeError, match="cannot draw"):
+    with pytest.raises(TypeError, match="draw_network: cannot take the layers of a object"):
         draw_network(object())
     with pytest.raises(ValueError, match="x has 3 numbers"):
         draw_network(seq, x=[1, 2, 3])
