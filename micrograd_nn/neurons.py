@@ -32,7 +32,7 @@ import numpy as np
 from .engine import Value, as_value
 from .nn import MLP, Module
 from .notation import ARTICLE_WEIGHTS, bias_name, neuron_names, synapse_names
-from .protocol import Dense
+from .protocol import Dense, check_dense_layers
 
 
 class Synapse:
@@ -213,10 +213,35 @@ class NeuronNet(Module):
         return [Dense(w, b, act) for (w, b), act in zip(self.weight_arrays(), self.activations,
                                                          strict=True)]
 
+    def set_dense_layers(self, layers: Any) -> None:
+        """Write ``[(weight (n_l, n_{l+1}), bias or None, ...), ...]`` into the synapses'
+        weights (the model protocol's write side; shapes as :meth:`dense_layers`)."""
+        new = check_dense_layers(self.dense_layers(), layers, "set_dense_layers")
+        for li, lay in enumerate(new):
+            for a, src in enumerate(self.layers[li]):
+                for s, w in zip(src.outgoing, lay.weight[a], strict=True):
+                    s.weight.data = float(w)
+            bn = self.bias_neurons[li]
+            if bn is not None:
+                for s, w in zip(bn.outgoing, lay.bias, strict=True):
+                    s.weight.data = float(w)
+
     # ------------------------------------------------------------ use
-    def forward(self, x: Any) -> list[Value]:
-        """One sample: ``x`` a sequence of nin numbers or scalar Values -> a list of
-        nout output Values (always a list, even for one output)."""
+    def forward(self, x: Any) -> Any:
+        """One sample, the article's way: ``x`` a sequence of nin numbers or scalar
+        Values -> a list of nout output Values (always a list, even for one output).
+
+        A batch, the model protocol's way: ``x`` of shape ``(n, nin)`` (a 2-D array or
+        list of rows) -> one Value of shape ``(n, nout)`` stacking each sample's scalar
+        outputs, so ``fit``, ``predict`` and the losses treat both forms alike.
+        """
+        if isinstance(x, Value) and x.ndim == 2:
+            x = x.data
+        if (isinstance(x, np.ndarray) and x.ndim == 2) or (
+                isinstance(x, (list, tuple)) and x and isinstance(x[0], (list, tuple, np.ndarray))):
+            rows = [self.forward(list(xi)) for xi in x]
+            n, nout = len(rows), self.sizes[-1]
+            return np.stack([o for row in rows for o in row]).reshape(n, nout)
         xs = list(x.data) if type(x) is Value and type(x.data) is not float else x
         if isinstance(xs, np.ndarray):
             if xs.ndim != 1:

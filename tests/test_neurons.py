@@ -254,10 +254,10 @@ def test_forward_errors():
     net = NeuronNet.article_xor()
     with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
         net([1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="expected 2 inputs, got 3"):
+        net(np.ones((4, 3)))  # a batch of rows of the wrong width
     with pytest.raises(ValueError, match="loop over a batch"):
-        net(XOR_X)
-    with pytest.raises(ValueError, match="loop over a batch"):
-        net([[1.0, 0.0], [0.0, 1.0]])
+        net(np.ones((2, 2, 2)))
     with pytest.raises(KeyError, match="no synapse named 'w9'"):
         net.synapse("w9")
 
@@ -303,3 +303,14 @@ def test_dense_layers_is_the_array_form():
         assert (d.bias is None) == (b is None)
     layers[0].weight[:] = 9.0  # copies
     assert net.synapse("w1").weight.data != 9.0
+
+
+def test_batch_forward_stacks_the_samples():
+    """A 2-D batch gives one (n, nout) Value, each row the one-sample outputs."""
+    net = NeuronNet.article_xor()
+    out = net(XOR_X)
+    assert out.shape == (len(XOR_X), 1)
+    want = [net(list(x))[0].data for x in XOR_X]
+    np.testing.assert_allclose(out.data[:, 0], want, rtol=0, atol=0)
+    rows = net([[1.0, 0.0], [0.0, 1.0]])  # a list of rows is a batch too
+    np.testing.assert_array_equal(rows.data, out.data[[2, 1]])
