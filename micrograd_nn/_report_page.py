@@ -232,9 +232,15 @@ def _neuron_graph(st: dict[str, Any], x: np.ndarray, t: np.ndarray) -> tuple[Val
         fwd[id(n.input)] = [f"{n.name}input"]
         fwd.setdefault(id(n.output), []).append(f"{n.name}output")
         bwd[id(n.input)] = [f"δ{n.name}"]
+    by_weight = {id(s.weight): s for s in net.synapses}
     for s in net.synapses:
         bwd[id(s.weight)] = [f"GRAD{s.name}"]
-    return sse_half(outs, [float(v) for v in t]), fwd, bwd
+    root = sse_half(outs, [float(v) for v in t])
+    for v in _topo(root):  # name each product out_A·w as the article would: "I1·w1"
+        s = next((by_weight[id(u)] for u in v.inputs if id(u) in by_weight), None)
+        if v.op == "mul" and s is not None and not v.label:
+            v.label = f"{s.source.name}·{s.name}"
+    return root, fwd, bwd
 
 
 def _tensor_graph(st: dict[str, Any], x: np.ndarray, t: np.ndarray) -> tuple[Value, dict, dict]:
@@ -305,7 +311,7 @@ def stepper_part(model: Any, st: dict[str, Any], history: Any, x: np.ndarray,
     steps += [{"n": f"v{index[id(v)]}", "p": "b", "k": bwd.get(id(v), [])}
               for v in reversed(order) if v.requires_grad]
     steps.append({"n": None, "p": "u", "k": []})
-    info = {f"v{i}": {"label": v.label, "data": _plain(v.data), "op": bool(v.op),
+    info = {f"v{i}": {"label": v.label, "data": _plain(v.data), "op": v.op,
                       "grad": _plain(v.grad) if v.requires_grad else None}
             for i, v in enumerate(nodes)}
     svg = inline_svg(_svg_or_note(draw_graph(root, max_nodes=len(nodes) + 1),
@@ -369,3 +375,44 @@ def _lines(model: Any, st: dict[str, Any], x: np.ndarray, t: np.ndarray, E: floa
         out.append(f'<div class="{cls}" data-sec="{sec}" data-step="{step}"{attrs}>'
                    f"{html.escape(line) or '&#160;'}</div>")
     return "".join(out)
+
+
+# ---------------------------------------------------------------- diagnosis, settings
+def diagnosis_part(history: Any, model: Any, X: np.ndarray, y: np.ndarray) -> str:
+    """:func:`~micrograd_nn.diagnose.diagnose`'s findings with their advice, as HTML."""
+    from .diagnose import diagnose
+
+    try:
+        with np.errstate(all="ignore"):
+            findings = diagnose(history, model=model, X=X, y=y).findings
+    except (ValueError, TypeError) as e:  # e.g. one epoch: no trend to read
+        return f"<p>No diagnosis: {html.escape(str(e))}</p>"
+    items = []
+    for f in findings:
+        tips = "".join(f"<li>{html.escape(a)}</li>" for a in f.advice)
+        items.append(f'<li class="finding" data-kind="{html.escape(f.kind)}"><b>'
+                     f'{html.escape(f.kind)}</b>: {html.escape(f.message)}'
+                     + (f'<ul class="advice">{tips}</ul>' if tips else "") + "</li>")
+    return f'<ul id="findings">{"".join(items)}</ul>' if items else "<p>No findings.</p>"
+
+
+def settings_part(history: Any, model: Any, st: dict[str, Any]) -> str:
+    """The run's settings (from ``History.params``) and outcome, as table rows."""
+    p = dict(getattr(history, "params", {}) or {})
+    g = lambda k: "—" if p.get(k) is None else str(p.get(k))
+    bs = p.get("batch_size", 1)
+    mode = "stochastic" if bs == 1 else "batch" if bs is None else f"mini-batch of {bs}"
+    rows = [("mode", mode), ("optimizer", g("optimizer")), ("learning rate", g("lr")),
+            ("momentum", g("momentum")), ("loss", g("loss")), ("reduction", g("reduction")),
+            ("epochs", f"{history.epochs} of {g('epochs')}"),
+            ("stop reason", history.stop_reason or "—"),
+            ("best epoch", f"{history.best_epoch}"
+             + (" (weights restored)" if history.restored else "")),
+            ("final loss", f"{history.loss[-1]:.6g}"),
+            ("final validation loss", f"{history.val_loss[-1]:.6g}" if history.val_loss
+             else "—"),
+            ("training samples", g("n_samples")), ("seed", g("seed")),
+            ("network", f"{type(model).__name__} {'-'.join(map(str, st['sizes']))}"),
+            ("time", f"{history.seconds:.2f} s")]
+    return "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+                   for k, v in rows)

@@ -48,16 +48,19 @@ from typing import Any
 
 import numpy as np
 
-from ._report_page import boundary_part, loss_part, network_part, stepper_part
+from ._report_page import (boundary_part, diagnosis_part, loss_part, network_part,
+                           settings_part, stepper_part)
 from .explain import layers_of
 from .history import Callback
 from .notation import bias_name, neuron_names, synapse_names
 
 __all__ = ["Snapshot", "Snapshots", "Report", "build_report", "write_report", "log_epochs",
-           "MAX_SNAPSHOTS"]
+           "MAX_SNAPSHOTS", "MAX_WEIGHTS"]
 
 #: The most snapshots a report takes (each is a full copy of the weights and a frame).
 MAX_SNAPSHOTS = 200
+#: The most weights a report shows (every one of them in every snapshot).
+MAX_WEIGHTS = 5000
 _TEMPLATE = Path(__file__).with_name("templates") / "report.html"
 
 
@@ -186,6 +189,10 @@ def _structure(model: Any) -> dict[str, Any]:
     sizes = [layers[0][0].shape[0]] + [w.shape[1] for w, _, _ in layers]
     has_bias = [b is not None for _, b, _ in layers]
     params = list(model.parameters())
+    n = sum(w.size + (0 if b is None else b.size) for w, b, _ in layers)
+    if n > MAX_WEIGHTS:
+        raise ValueError(f"write_report: the model has {n:,} weights; the report shows every "
+                         f"weight of every snapshot and takes at most {MAX_WEIGHTS:,}")
     dense = np.concatenate([np.r_[w.ravel(), [] if b is None else b] for w, b, _ in layers])
     if dense.size != sum(int(np.size(p.data)) for p in params) \
             or not np.array_equal(dense, _flat(params), equal_nan=True):
@@ -309,50 +316,6 @@ class Report:
         return f"Report({self.nbytes:,} bytes{where})"
 
 
-def _mode(params: dict[str, Any]) -> str:
-    bs = params.get("batch_size", 1)
-    return "stochastic" if bs == 1 else "batch" if bs is None else f"mini-batch of {bs}"
-
-
-def _settings(history: Any, model: Any) -> list[tuple[str, str]]:
-    p = dict(getattr(history, "params", {}) or {})
-    g = lambda k: "—" if p.get(k) is None else str(p.get(k))
-    best = getattr(history, "best_epoch", 0)
-    return [("mode", _mode(p)), ("optimizer", g("optimizer")), ("learning rate", g("lr")),
-            ("momentum", g("momentum")), ("loss", g("loss")), ("reduction", g("reduction")),
-            ("epochs", f"{history.epochs} of {g('epochs')}"),
-            ("stop reason", history.stop_reason or "—"),
-            ("best epoch", f"{best}" + (" (weights restored)" if history.restored else "")),
-            ("final loss", f"{history.loss[-1]:.6g}"),
-            ("final validation loss", f"{history.val_loss[-1]:.6g}" if history.val_loss
-             else "—"),
-            ("training samples", g("n_samples")), ("seed", g("seed")),
-            ("network", f"{type(model).__name__} {'-'.join(map(str, _structure_sizes(model)))}"),
-            ("time", f"{history.seconds:.2f} s")]
-
-
-def _structure_sizes(model: Any) -> list[int]:
-    layers = layers_of(model, "write_report")
-    return [layers[0][0].shape[0]] + [w.shape[1] for w, _, _ in layers]
-
-
-def _diagnosis(history: Any, model: Any, X: np.ndarray, y: np.ndarray) -> str:
-    from .diagnose import diagnose
-
-    try:
-        with np.errstate(all="ignore"):
-            findings = diagnose(history, model=model, X=X, y=y).findings
-    except (ValueError, TypeError) as e:  # e.g. one epoch: no trend to read
-        return f"<p>No diagnosis: {html.escape(str(e))}</p>"
-    items = []
-    for f in findings:
-        tips = "".join(f"<li>{html.escape(a)}</li>" for a in f.advice)
-        items.append(f'<li class="finding" data-kind="{html.escape(f.kind)}"><b>'
-                     f'{html.escape(f.kind)}</b>: {html.escape(f.message)}'
-                     + (f'<ul class="advice">{tips}</ul>' if tips else "") + "</li>")
-    return f'<ul id="findings">{"".join(items)}</ul>' if items else "<p>No findings.</p>"
-
-
 def _json(data: Any) -> str:
     # inside <script>: no "<" at all, so neither </script> nor <!-- can appear
     return json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
@@ -428,12 +391,10 @@ def build_report(model: Any, history: Any, X: Any, y: Any, *, sample: int = 0,
             "names": st["names"], "links": st["links"], "network": net_map,
             "cursor": cursor, "frames": frames, "stepper": step["data"],
             "epochs": history.epochs}
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-                   for k, v in _settings(history, model))
     title = title or f"Training report: {type(model).__name__} " \
                      f"{'-'.join(map(str, st['sizes']))}"
-    parts = {"TITLE": html.escape(title), "SETTINGS": rows,
-             "DIAGNOSIS": _diagnosis(history, model, X, y), "NETWORK_SVG": net_svg,
+    parts = {"TITLE": html.escape(title), "SETTINGS": settings_part(history, model, st),
+             "DIAGNOSIS": diagnosis_part(history, model, X, y), "NETWORK_SVG": net_svg,
              "LOSS_SVG": loss_svg, "BOUNDARY_SVG": bnd_svg,
              "GRAPH_SVG": step["svg"], "EXPLAIN": step["lines"], "STEP_NOTE": step["note"],
              "DATA": _json(data)}

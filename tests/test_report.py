@@ -18,6 +18,7 @@ pytest.importorskip("matplotlib")
 from micrograd_nn.data import two_moons, xor  # noqa: E402
 from micrograd_nn.explain import explain  # noqa: E402
 from micrograd_nn.neurons import NeuronNet  # noqa: E402
+from micrograd_nn.notation import lr_for  # noqa: E402
 from micrograd_nn.nn import MLP  # noqa: E402
 from micrograd_nn.report import (MAX_SNAPSHOTS, Report, Snapshot, Snapshots,  # noqa: E402
                                  build_report, log_epochs, write_report)
@@ -174,7 +175,7 @@ def test_the_stepper_steps_every_value_then_every_gradient(xor_run):
     nf, nb = kinds.count("f"), kinds.count("b")
     assert kinds == ["f"] * nf + ["b"] * nb + ["u"]
     nodes = steps["nodes"]
-    assert nf == sum(n["op"] for n in nodes.values())
+    assert nf == sum(bool(n["op"]) for n in nodes.values())
     assert nb == sum(n["grad"] is not None for n in nodes.values())
     assert steps["steps"][nf - 1]["n"] == steps["steps"][nf]["n"] == "v0"  # the root E
     weights = {n["label"]: n for n in nodes.values() if re.fullmatch(r"w\d+", n["label"])}
@@ -306,3 +307,28 @@ def test_non_finite_weights_are_written_as_null(tmp_path):
         snaps.on_epoch_end(h.epochs, {"loss": h.loss[-1], "val_loss": None})
         rep = build_report(net, h, X, y, snapshots=snaps)
     assert None in _data(rep.html)["snapshots"][-1]["w"]
+
+
+@needs_dot
+def test_a_sequential_of_linear_and_activations_works(tmp_path):
+    from micrograd_nn.nn import Linear, Sequential, Sigmoid
+
+    X, y = xor()
+    net = Sequential(Linear(2, 3, seed=0), Sigmoid(), Linear(3, 1, seed=1), Sigmoid())
+    snaps = Snapshots(net, max_snapshots=8)
+    h = fit(net, X, y, lr=0.5, momentum=0.9, epochs=50, batch_size=1, callbacks=[snaps],
+            verbose=0, seed=0)
+    rep = write_report(tmp_path / "seq.html", net, h, X, y, snapshots=snaps)
+    data = _data(rep.html)
+    assert len(data["names"]) == 13 and len(data["snapshots"]) == len(snaps) <= 8
+    assert _lines(rep.html) == explain(net, X[0], y[0], lr=0.5 / lr_for(1.0),
+                                       momentum=0.9).split("\n")
+
+
+def test_a_network_too_big_to_show_is_refused(tmp_path):
+    X = np.zeros((3, 80))
+    net = MLP(80, [70], 1)
+    h = fit(net, X, np.zeros((3, 1)), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="at most 5,000"):
+        write_report(tmp_path / "big.html", net, h, X, np.zeros((3, 1)))
+    assert not (tmp_path / "big.html").exists()
