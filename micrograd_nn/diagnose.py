@@ -52,10 +52,8 @@ from typing import Any
 
 import numpy as np
 
-from .engine import no_grad
-from .neurons import NeuronNet
-from .nn import ReLU, Sequential, Sigmoid, Tanh
-from .train import _output_activation, predict
+from . import deltas
+from .train import output_activation, predict
 
 __all__ = ["Finding", "Diagnosis", "diagnose", "KINDS", "ADVICE", "OUTPUT_RANGES"]
 
@@ -314,7 +312,7 @@ def _facts(history: Any, params: dict[str, Any], model: Any, X: Any, y: Any) -> 
     """What is known of the data and the model's outputs: from ``fit``'s record
     (``History.data_stats``), overridden by ``model``/``X``/``y`` when given."""
     facts = dict(getattr(history, "data_stats", {}) or {})
-    facts["output_activation"] = (_output_activation(model) if model is not None
+    facts["output_activation"] = (output_activation(model) if model is not None
                                   else params.get("output_activation"))
     if X is not None:
         Xa = np.asarray(X, dtype=np.float64)
@@ -475,30 +473,19 @@ def _gradients(norms: dict[str, list[float]], converged: bool, explode: float,
 
 
 def _hidden_activations(model: Any, X: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
-    """``[(layer name, activation kind, outputs (n, units))]`` for the hidden layers."""
-    acts: list[tuple[str, str, np.ndarray]] = []
-    with no_grad():
-        if isinstance(model, NeuronNet):
-            per = [[] for _ in model.layers[1:-1]]
-            for x in X:
-                model(list(x))
-                for i, layer in enumerate(model.layers[1:-1]):
-                    per[i].append([nrn.output.data for nrn in layer])
-            for i, rows in enumerate(per):
-                acts.append((f"hidden layer {i + 1}", model.activation, np.array(rows)))
-            return acts
-        if not isinstance(model, Sequential):
-            raise TypeError(f"diagnose: model must be a Sequential/MLP or a NeuronNet to "
-                            f"inspect activations, got {type(model).__name__}")
-        mods = list(model)
-        h: Any = X
-        for i, m in enumerate(mods):
-            h = m(h)
-            kind = ("sigmoid" if isinstance(m, Sigmoid) else "tanh" if isinstance(m, Tanh)
-                    else "relu" if isinstance(m, ReLU) else None)
-            if kind and i < len(mods) - 1:  # the output layer's activation is not hidden
-                acts.append((str(i), kind, np.asarray(h.data).reshape(len(X), -1)))
-    return acts
+    """``[(layer name, activation kind, outputs (n, units))]`` for the hidden layers,
+    computed by the numpy oracle from the model's dense layers (the model protocol)."""
+    try:
+        layers = model.dense_layers()
+    except (AttributeError, TypeError) as e:
+        raise TypeError(f"diagnose: inspecting activations needs a model of dense layers "
+                        f"(MLP, Sequential of Linear + activations, NeuronNet): {e}") from None
+    with np.errstate(all="ignore"):  # huge weights: the findings say so themselves
+        _, outs = deltas.forward([d.weight for d in layers], [d.bias for d in layers], X,
+                                 [d.activation for d in layers])
+    return [(str(k), d.activation, outs[k])  # hidden layer k (1 = the first)
+            for k, d in enumerate(layers[:-1], start=1)
+            if d.activation in ("sigmoid", "tanh", "relu")]
 
 
 def _activations(model: Any, X: Any, dead_fraction: float) -> list[Finding]:

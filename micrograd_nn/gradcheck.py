@@ -26,7 +26,6 @@ from collections.abc import Callable
 import numpy as np
 
 from .engine import Value, no_grad
-from .neurons import NeuronNet
 
 __all__ = ["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_model",
            "compare_with_autodiff"]
@@ -179,30 +178,14 @@ def gradcheck(f: Callable[..., Value], *inputs: Any, eps: float = 1e-6, atol: fl
     return report
 
 
-def _owners(model: Any) -> list[tuple[Any, str]]:
-    """``(object, attribute)`` holding each parameter, in ``parameters()`` order."""
-    if isinstance(model, NeuronNet):
-        return [(s, "weight") for s in model.synapses]
-    owners = []
-    for name, _ in model.named_parameters():
-        *path, attr = name.split(".")
-        m = model
-        for part in path:
-            m = getattr(m, part)
-        owners.append((m, attr))
-    return owners
-
-
 def _swapped(model: Any, values: tuple, X: Any) -> Any:
-    """``model(X)`` with its parameters swapped for ``values`` (in
-    ``named_parameters()`` order) during the call, then put back. A NeuronNet runs
-    sample by sample and gives one flat list of its output Values."""
-    owners = [(m, attr, getattr(m, attr)) for m, attr in _owners(model)]
+    """``model(X)`` with its parameters swapped for ``values`` (in ``parameters()``
+    order) during the call, then put back; the model says where each parameter lives
+    (``parameter_owners()``)."""
+    owners = [(m, attr, getattr(m, attr)) for m, attr in model.parameter_owners()]
     for (m, attr, _), v in zip(owners, values, strict=True):
         setattr(m, attr, v)
     try:
-        if isinstance(model, NeuronNet):
-            return [o for x in np.asarray(X, dtype=np.float64) for o in model(list(x))]
         return model(X)
     finally:
         for m, attr, p in owners:
@@ -213,11 +196,10 @@ def gradcheck_model(model: Any, X: Any, y: Any, loss: str | Callable[..., Value]
                     **kwargs: Any) -> GradcheckReport:
     """:func:`gradcheck` of ``loss(model(X), y)`` with respect to every parameter.
 
-    ``model``: a Module (its ``forward`` reads its own parameters, so they are swapped
-    for gradcheck's float64 copies during each call), or a NeuronNet (its synapses'
-    weights are swapped; the loss gets the flat list of all samples' outputs and the
-    flattened ``y``, which gives mse, sse_half and bce_with_logits the tensor form's
-    value). ``X`` shape (batch, n_in), ``y`` its targets; ``loss``: a name in
+    ``model``: a Module, the neuron form included (its ``forward`` reads its own
+    parameters, so they are swapped for gradcheck's float64 copies during each call,
+    where ``parameter_owners()`` says). ``X`` shape (batch, n_in), ``y`` its targets
+    (shape of ``model(X)``); ``loss``: a name in
     :mod:`micrograd_nn.losses` or a function.
     ``kwargs`` go to :func:`gradcheck` (eps, atol, rtol, raise_on_failure).
     Raises ``ValueError`` if the model has no parameters or ``X`` no samples (nothing
@@ -236,8 +218,7 @@ def gradcheck_model(model: Any, X: Any, y: Any, loss: str | Callable[..., Value]
     if np.ndim(X) == 0 or len(X) == 0:
         raise ValueError(f"gradcheck_model: X has no samples (shape {np.shape(X)}); pass "
                          "at least one row, e.g. X[:1], y[:1]")
-    target = np.ravel(y) if isinstance(model, NeuronNet) else y
-    return gradcheck(lambda *ps: fn(_swapped(model, ps, X), target), *params, **kwargs)
+    return gradcheck(lambda *ps: fn(_swapped(model, ps, X), y), *params, **kwargs)
 
 
 def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Any:

@@ -296,6 +296,15 @@ class NeuronNet(Module):
         """``[(label, weight)]`` for every synapse, in numbering order."""
         return [(prefix + s.name, s.weight) for s in self.synapses]
 
+    def param_groups(self) -> list[tuple[str, list[Value]]]:
+        """The synapses grouped by the layer of neurons they feed: "layer1", ..."""
+        return [(f"layer{li}", [s.weight for s in self.synapses if s.target.layer == li])
+                for li in range(1, len(self.sizes))]
+
+    def parameter_owners(self) -> list[tuple[Any, str]]:
+        """Each synapse and its ``weight`` attribute, in :meth:`parameters` order."""
+        return [(s, "weight") for s in self.synapses]
+
     def config(self) -> dict[str, Any]:
         return {"type": "NeuronNet", "nin": self.sizes[0], "hidden": self.sizes[1:-1],
                 "nout": self.sizes[-1], "activation": self.activation,

@@ -128,6 +128,19 @@ class Module:
         """Every parameter Value, in the order of :meth:`named_parameters`."""
         return [p for _, p in self.named_parameters()]
 
+    def param_groups(self) -> list[tuple[str, list[Value]]]:
+        """Parameters grouped by layer, for per-layer statistics (gradient norms): the
+        prefix of their dotted names ("0" for "0.weight" and "0.bias")."""
+        groups: dict[str, list[Value]] = {}
+        for name, p in self.named_parameters():
+            groups.setdefault(name.rsplit(".", 1)[0] if "." in name else name, []).append(p)
+        return list(groups.items())
+
+    def parameter_owners(self) -> list[tuple[Any, str]]:
+        """``(object, attribute)`` holding each parameter, in :meth:`parameters` order:
+        what a check swaps to run the model on other Values (gradcheck_model)."""
+        return [(owner, attr) for _, owner, attr, _ in self._walk("", _is_parameter)]
+
     def named_buffers(self, prefix: str = "") -> list[tuple[str, Any]]:
         """``[(dotted name, buffer)]``: the constant Values (``requires_grad`` False) and
         ndarrays registered on this module and its descendants, in order."""

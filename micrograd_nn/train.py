@@ -45,8 +45,6 @@ from . import losses as _losses
 from . import optim as _optim
 from .engine import Value, no_grad
 from .history import Callback, History, StopTraining, ProgressBar
-from .neurons import NeuronNet
-from .nn import ACTIVATIONS, Linear, Sequential
 
 __all__ = ["History", "Callback", "StopTraining", "fit", "evaluate", "predict", "LOSSES"]
 
@@ -117,17 +115,10 @@ def _resolve_optimizer(optimizer: Any, params: list[Value], lr: float | None,
 
 
 def _layer_groups(model: Any) -> list[tuple[str, list[Value]]]:
-    """Parameters grouped by layer: the prefix of their dotted names ("0" for
-    "0.weight"); a NeuronNet's synapses by the neuron layer they feed ("layer1", ...)."""
-    if isinstance(model, NeuronNet):
-        return [(f"layer{li}", [s.weight for s in model.synapses if s.target.layer == li])
-                for li in range(1, len(model.sizes))]
-    named = (model.named_parameters() if hasattr(model, "named_parameters")
-             else [(f"param{i}", p) for i, p in enumerate(model.parameters())])
-    groups: dict[str, list[Value]] = {}
-    for name, p in named:
-        groups.setdefault(name.rsplit(".", 1)[0] if "." in name else name, []).append(p)
-    return list(groups.items())
+    """Parameters grouped by layer, as the model groups them (``param_groups()``); a
+    model without that method is one group."""
+    groups = getattr(model, "param_groups", None)
+    return groups() if callable(groups) else [("params", list(model.parameters()))]
 
 
 def _sq_norm(p: Value) -> float:
@@ -247,19 +238,13 @@ def _interrupted(hist: History, params: list[Value], bar: ProgressBar, t0: float
     bar.close()
 
 
-def _output_activation(model: Any) -> str | None:
-    """The name of the model's last activation ("identity" for a final Linear), or
-    None when it cannot be told (a custom module)."""
-    name = getattr(model, "output_activation", None)
-    if isinstance(name, str):
-        return name
-    if isinstance(model, Sequential) and len(model):
-        last = model[-1]
-        if isinstance(last, tuple(ACTIVATIONS.values())):
-            return last.name
-        if isinstance(last, Linear):
-            return "identity"
-    return None
+def output_activation(model: Any) -> str | None:
+    """The name of the model's last activation ("identity" for a final Linear), from
+    its dense layers (the model protocol), or None for a model of other modules."""
+    try:
+        return model.dense_layers()[-1].activation
+    except (AttributeError, TypeError, IndexError):
+        return None
 
 
 def _nonfinite(*arrays: Array | None) -> int:
@@ -295,14 +280,7 @@ def _check_count(name: str, v: Any, allow_none: bool = False) -> int | None:
 
 
 def _batch_loss(model: Any, loss_fn: Callable, Xb: Array, yb: Array) -> Value:
-    """The loss of one batch. A NeuronNet (one sample per call) adds up the samples'
-    losses and, unless the loss is a sum already (``sse_half``), averages them: the
-    batch loss of the tensor form either way."""
-    if isinstance(model, NeuronNet):
-        total = loss_fn(model(list(Xb[0])), yb[0])
-        for xi, yi in zip(Xb[1:], yb[1:], strict=True):
-            total = total + loss_fn(model(list(xi)), yi)
-        return total / len(Xb) if len(Xb) > 1 and loss_fn is not _losses.sse_half else total
+    """The loss of one batch: every model takes a batch (the model protocol)."""
     return loss_fn(model(Xb), yb)
 
 
@@ -310,8 +288,6 @@ def predict(model: Any, X: Any) -> Array:
     """``model(X)`` without recording a graph, as an array; X: shape (n, n_features)."""
     X = _inputs(model, X)
     with no_grad():
-        if isinstance(model, NeuronNet):
-            return np.array([[o.data for o in model(list(x))] for x in X], dtype=np.float64)
         out = model(X)
     return np.asarray(out.data if isinstance(out, Value) else out, dtype=np.float64)
 
@@ -451,7 +427,7 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
                        "momentum": getattr(opt, "momentum", momentum),
                        "epochs": epochs, "batch_size": batch_size, "seed": seed,
                        "optimizer": type(opt).__name__, "reduction": reduction,
-                       "n_samples": n, "output_activation": _output_activation(model)},
+                       "n_samples": n, "output_activation": output_activation(model)},
                    data_stats=_data_stats(X, y, Xv, yv))
     bar = ProgressBar(epochs, verbose)
     guard = _StepGuard()

@@ -284,7 +284,7 @@ def test_demo_writes_every_picture_in_the_asked_format(fmt: str, tmp_path: Path,
     code, out, err = run(capsys, "demo", "--out", str(tmp_path), "--format", fmt, "--quiet")
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        f"computation_graph.{fmt}", f"loss_curve.{fmt}", f"network.{fmt}"]
+        f"computation_graph.{fmt}", f"loss_curve.{fmt}", f"network.{fmt}", "report.html"]
     if fmt == "svg":  # the graph's Values say what they are
         svg = (tmp_path / "computation_graph.svg").read_text()
         for text in ("x: samples 0,1 and 1,0", "hidden layer output", "output O1",
