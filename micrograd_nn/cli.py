@@ -278,6 +278,18 @@ def _train_flags(a: argparse.Namespace) -> None:
     if a.momentum is not None and a.optimizer != "sgd":
         raise UsageError(f"--momentum {a.momentum:g} applies to SGD only (--optimizer sgd); "
                          f"--optimizer {a.optimizer} has its own step rule")
+    if a.optimizer == "genetic":
+        if a.loss not in ("mse", "sse_half"):
+            raise UsageError(f"--optimizer genetic scores with mse or sse_half, not --loss "
+                             f"{a.loss}")
+        for flag, on in (("--lr", a.lr is not None), ("--mode", a.mode),
+                         ("--batch-size", a.batch_size), ("--val-split", a.val_split),
+                         ("--early-stopping", a.early_stopping)):
+            if on:
+                raise UsageError(f"{flag} applies to gradient training, not --optimizer "
+                                 "genetic")
+    elif a.population is not None or a.generations is not None:
+        raise UsageError("--population/--generations apply to --optimizer genetic only")
     squash = {"bce_with_logits": "sigmoid", "softmax_cross_entropy": "softmax"}.get(a.loss)
     if squash and a.output_activation not in (None, "identity"):
         raise UsageError(f"--loss {a.loss} applies the {squash} itself: use "
@@ -293,6 +305,7 @@ def _train_flags(a: argparse.Namespace) -> None:
 def cmd_train(a: argparse.Namespace) -> int:
     from .diagnose import diagnose
     from .nn import MLP
+    from .notation import ARTICLE_E, lr_for
     from .serialize import paths
     from .train import fit
 
@@ -319,7 +332,10 @@ def cmd_train(a: argparse.Namespace) -> int:
     model = MLP(X.shape[1], _sizes(a.hidden), y.shape[1], activation=a.activation,
                 output_activation=out_act, bias=not a.no_bias, seed=a.seed)
     sgd = a.optimizer == "sgd"  # the article's E=0.7, α=0.3; Adam/Rprop keep their own
-    lr = a.lr if a.lr is not None else (0.7 if sgd else None)
+    lr = a.lr
+    if lr is None and sgd:  # E is the article's, for squared error: lr_for converts it
+        lr = (lr_for(ARTICLE_E, a.loss, n_outputs=y.shape[1], batch_size=batch or len(X))
+              if a.loss in ("mse", "sse_half") else ARTICLE_E)
     momentum = a.momentum if a.momentum is not None else (0.3 if sgd else 0.0)
     # verbose 1 draws a bar on a terminal; elsewhere (a log, a pipe) lines are printed
     lines = a.verbose == 1 and not sys.stderr.isatty()
@@ -332,12 +348,23 @@ def cmd_train(a: argparse.Namespace) -> int:
     # one place instead of numpy's warnings
     with np.errstate(all="ignore"):
         try:
-            h = fit(model, X, y, loss=a.loss, optimizer=None if sgd else a.optimizer, lr=lr,
-                    momentum=momentum, epochs=a.epochs, batch_size=batch, seed=a.seed,
-                    validation_split=a.val_split, early_stopping=a.early_stopping or False,
-                    target_error=a.target_error, verbose=0 if lines else a.verbose,
-                    callbacks=([_ProgressLines(a.epochs)] if lines else [])
-                    + ([snaps] if snaps else []))
+            if a.optimizer == "genetic":
+                from .genetic import evolve
+
+                gens = a.generations or a.epochs
+                h = evolve(model, X, y, population=a.population or 100, generations=gens,
+                           loss=a.loss, target_error=a.target_error, seed=a.seed,
+                           verbose=0 if lines else a.verbose,
+                           callbacks=([_ProgressLines(gens)] if lines else [])
+                           + ([snaps] if snaps else []))
+            else:
+                h = fit(model, X, y, loss=a.loss, optimizer=None if sgd else a.optimizer,
+                        lr=lr, momentum=momentum, epochs=a.epochs, batch_size=batch,
+                        seed=a.seed, validation_split=a.val_split,
+                        early_stopping=a.early_stopping or False,
+                        target_error=a.target_error, verbose=0 if lines else a.verbose,
+                        callbacks=([_ProgressLines(a.epochs)] if lines else [])
+                        + ([snaps] if snaps else []))
         except KeyboardInterrupt as e:
             return _train_interrupted(a, model, getattr(e, "history", None))
         val = f", validation loss {h.val_loss[-1]:.6g}" if h.val_loss else ""
@@ -537,9 +564,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--no-bias", action="store_true", help="no bias neurons")
     t.add_argument("--loss", default="mse",
                    choices=("mse", "sse_half", "bce_with_logits", "softmax_cross_entropy"))
-    t.add_argument("--optimizer", default="sgd", choices=("sgd", "adam", "rprop"))
+    t.add_argument("--optimizer", default="sgd", choices=("sgd", "adam", "rprop", "genetic"))
     t.add_argument("--lr", type=_NONNEG, default=None,
-                   help="learning rate E (default 0.7 for sgd, the optimizer's own otherwise)")
+                   help="the optimizer's step size (default for sgd: the article's E = 0.7 "
+                        "as an lr for this loss and batch, e.g. 0.35 for the mse on one "
+                        "sample with one output: see notation.lr_for; the optimizer's own "
+                        "otherwise)")
+    t.add_argument("--population", type=_int(2, "an integer >= 2"), default=None,
+                   help="genetic: individuals per generation (default 100)")
+    t.add_argument("--generations", type=_POSITIVE, default=None,
+                   help="genetic: generations to breed (default --epochs)")
     t.add_argument("--momentum", type=_NONNEG, default=None,
                    help="momentum α, SGD only (default 0.3)")
     t.add_argument("--mode", default=None, choices=("stochastic", "batch", "minibatch"),

@@ -116,6 +116,11 @@ def _two_moons(out: str) -> None:
     assert f"Of the points it gets wrong, {crossed} were pushed" in out  # ...and says how many
 
 
+def _genetic(out: str) -> None:
+    used = re.findall(r"used (\d+)x the evaluations", out)
+    assert len(used) == 2 and all(int(r) > 1 for r in used)  # the GA spends more of them
+
+
 def _sweep(out: str) -> None:
     means = dict(re.findall(r"^  (momentum=0\.0|momentum=0\.9|bias=True|bias=False): "
                             r"mean final error ([\d.]+)", out, re.MULTILINE))
@@ -158,6 +163,7 @@ SPECS: dict[str, Spec] = {
     "two_moons.py": Spec(["accuracy: training"], _two_moons, mpl=["two_moons.png"]),
     "custom_model.py": Spec(["gradcheck passed", "learned centres"], _custom_model,
                             mpl=["custom_model.png"], dot=["custom_model_graph.png"]),
+    "genetic_vs_backprop.py": Spec(["evaluations", "GA (P=100)", "local minimum"], _genetic),
     "sweep_xor.py": Spec(["72 trials (24 configurations x 3 repeats)", "best: E="], _sweep,
                          mpl=["sweep_xor.png"]),
 }
