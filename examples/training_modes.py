@@ -9,7 +9,8 @@ The article's three ways to apply Δw (its "Stochastic, batch, mini-batch" secti
 
 All use the article's hyperparameters (E=0.7, α=0.3), the same 2-4-1 sigmoid net and
 seed, and ``reduction="sum"``: a batch's step is the *sum* of its samples' Δw, as
-in the article (``reduction="mean"`` would divide it by the batch size). Each run
+in the article (``reduction="mean"`` would divide it by the batch size). With the
+mse, the article's E is ``lr = lr_for(0.7, reduction="sum") = 0.35``. Each run
 stops when the error (mean squared error over the 4 samples) is below 0.01.
 Run: ``python examples/training_modes.py``.
 """
@@ -21,13 +22,14 @@ import time
 from micrograd_nn.data import xor
 from micrograd_nn.diagnose import diagnose
 from micrograd_nn.nn import MLP
+from micrograd_nn.notation import lr_for
 from micrograd_nn.train import History, fit, predict
 
 MODES = {"stochastic": 1, "batch": None, "mini-batch": 2}
 TARGET = 0.01
 
 
-def run(mode: str, seed: int = 0, epochs: int = 3000, lr: float = 0.7,
+def run(mode: str, seed: int = 0, epochs: int = 3000, lr: float = lr_for(0.7, reduction="sum"),
         momentum: float = 0.3) -> tuple[MLP, History]:
     """Train a fresh 2-4-1 sigmoid net on XOR in one mode; returns (net, history)."""
     if mode not in MODES:

@@ -24,11 +24,12 @@ from .engine import Value
 from .losses import mse
 from .neurons import NeuronNet
 from .nn import MLP
+from .notation import ARTICLE_ALPHA, ARTICLE_E, lr_for
 from .report import Snapshots, write_report
 from .train import Callback, fit, predict
 from .viz import draw_graph, draw_network, render
 
-E, ALPHA, TARGET_MSE = 0.7, 0.3, 0.01
+E, ALPHA, TARGET_MSE = ARTICLE_E, ARTICLE_ALPHA, 0.01
 
 
 class _Progress(Callback):
@@ -44,7 +45,7 @@ class _Progress(Callback):
 
 def _train(model: Any, X: np.ndarray, y: np.ndarray, epochs: int, seed: int,
            callbacks: tuple = ()) -> Any:
-    return fit(model, X, y, loss="mse", lr=E / 2, momentum=ALPHA, epochs=epochs,
+    return fit(model, X, y, loss="mse", lr=lr_for(E), momentum=ALPHA, epochs=epochs,
                batch_size=1, seed=seed, target_error=TARGET_MSE, callbacks=callbacks,
                verbose=0)
 
