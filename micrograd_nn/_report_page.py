@@ -324,8 +324,8 @@ def stepper_part(model: Any, st: dict[str, Any], history: Any, x: np.ndarray,
     lines = _lines(model, st, x, t, E, alpha, digits, steps)
     if lines is None:
         note = ("The article's notation (δ, GRAD, Δw) is for sigmoid neurons; this network "
-                f"uses {', '.join(st['acts'])}, so only the graph is stepped.")
-        lines = ""
+                f"uses {', '.join(st['acts'])}, so only the graph is stepped")
+        lines = f'<p class="note" id="no-notation">{html.escape(note)}.</p>'
     return {"svg": svg, "lines": lines, "note": html.escape(note),
             "data": {"steps": steps, "nodes": info, "form": form}}
 

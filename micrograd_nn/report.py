@@ -117,7 +117,6 @@ class Snapshots(Callback):
             raise TypeError(f"Snapshots: model must be a Module with parameters(), got "
                             f"{type(model).__name__}")
         self.model, self.max_snapshots, self._params = model, max_snapshots, params
-        self.shapes = [tuple(np.shape(p.data)) for p in params]
         self._plan: set[int] = set()
         self._kept: dict[int, Snapshot] = {}
         self._last: Snapshot | None = None
