@@ -14,7 +14,7 @@ from micrograd_nn.nn import MLP, Linear, Sequential, Sigmoid
 
 ARTICLE_W = [np.array([[0.45, 0.78], [-0.12, 0.13]]), np.array([[1.5], [-2.3]])]
 
-# the "exact" column of shared/ARTICLE.md
+# the article's worked example, computed exactly (the article rounds each step)
 EXACT = {"H1output": 0.610639, "H2output": 0.685680, "O1output": 0.340491,
          "Error": 0.434952, "δO1": 0.148097, "δH1": 0.052817, "δH2": -0.073412,
          "GRADw5": 0.090434, "GRADw6": 0.101547}

@@ -14,7 +14,7 @@ from micrograd_nn.optim import SGD, Adam, Rprop
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
-# the "exact" column of shared/ARTICLE.md
+# the article's worked example, computed exactly (the article rounds each step)
 ARTICLE_AFTER = {"w1": 0.486972, "w2": 0.728611, "w3": -0.12, "w4": 0.13,
                  "w5": 1.563304, "w6": -2.228917}
 

@@ -139,7 +139,7 @@ def test_mse_with_half_E_replays_the_article_worked_example():
     np.testing.assert_allclose(one.linears[0].weight.data, [[0.486972, 0.728611],
                                                             [-0.12, 0.13]], atol=1e-6)
     np.testing.assert_allclose(one.linears[1].weight.data.ravel(), [1.563304, -2.228917],
-                               atol=1e-6)  # shared/ARTICLE.md's exact column
+                               atol=1e-6)  # the article worked example, computed exactly
     net = NeuronNet.article_xor().to_mlp()  # and three steps with momentum
     fit(net, X, y, loss="mse", lr=lr_for(0.7), momentum=0.3, epochs=3, batch_size=1,
         shuffle=False, verbose=0)
