@@ -24,8 +24,8 @@ from .explain import explain
 from .losses import sse_half
 from .neurons import NeuronNet
 from .notation import ARTICLE_ALPHA, ARTICLE_E, lr_for, neuron_names, synapse_names
-from .viz import _walk, draw_graph, draw_network
-from .viz_network import C_NEG, C_POS, C_ZERO
+from .drawing import C_NEG, C_POS, C_ZERO
+from .viz import draw_graph, draw_network, graph_nodes
 
 #: The neuron-by-neuron graph is drawn up to this many synapses ("auto").
 NEURON_GRAPH_MAX_SYNAPSES = 40
@@ -304,7 +304,7 @@ def stepper_part(model: Any, st: dict[str, Any], history: Any, x: np.ndarray,
     root, fwd, bwd = (_neuron_graph if form == "neurons" else _tensor_graph)(st, x, t)
     root.label = "E = ½·Σ(ideal − out)²"
     root.backward()
-    nodes, index, *_ = _walk(root)  # draw_graph names each Value v{its index here}
+    nodes, index, *_ = graph_nodes(root)  # draw_graph names each Value v{its index here}
     order = _topo(root)
     steps = [{"n": f"v{index[id(v)]}", "p": "f", "k": fwd.get(id(v), [])} for v in order
              if v.op]

@@ -133,10 +133,11 @@ def _value_node(v: Value, show_grad: bool, is_root: bool) -> dict[str, str]:
     return {"label": html(*lines), "fillcolor": fill, "style": style, **extra}
 
 
-def _walk(root: Value) -> tuple[list[Value], dict[int, int], list[int], list[tuple[int, int]],
+def graph_nodes(root: Value) -> tuple[list[Value], dict[int, int], list[int], list[tuple[int, int]],
                                 list[int]]:
     """Breadth-first from ``root`` without recursion: the Values, ``id -> index``, each
-    one's discoverer (an index), the other (output, input) edges, the leaves' indices."""
+    one's discoverer (an index), the other (output, input) edges, the leaves' indices.
+    :func:`draw_graph` names the node of ``nodes[i]`` "v{i}" (the live report reads it)."""
     nodes, index = [root], {id(root): 0}
     parent, extra, leaves = [-1], [], []
     for i, v in enumerate(nodes):  # the list grows while we walk it
@@ -269,7 +270,7 @@ def draw_graph(root: Value, rankdir: str = "LR", max_nodes: int = 200, show_grad
                          f"got {rankdir!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 2:
         raise ValueError(f"draw_graph: max_nodes must be an int >= 2, got {max_nodes!r}")
-    nodes, index, parent, extra, leaves = _walk(root)
+    nodes, index, parent, extra, leaves = graph_nodes(root)
     n = len(nodes)
     folded = collapse and n > max_nodes
     keep = _choose(nodes, parent, leaves, max_nodes) if folded else bytearray(b"\x01") * n

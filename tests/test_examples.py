@@ -164,6 +164,7 @@ SPECS: dict[str, Spec] = {
     "custom_model.py": Spec(["gradcheck passed", "learned centres"], _custom_model,
                             mpl=["custom_model.png"], dot=["custom_model_graph.png"]),
     "genetic_vs_backprop.py": Spec(["evaluations", "GA (P=100)", "local minimum"], _genetic),
+    "live_report.py": Spec(["snapshots at epochs", "wrote"], dot=["live_report.html"]),
     "sweep_xor.py": Spec(["72 trials (24 configurations x 3 repeats)", "best: E="], _sweep,
                          mpl=["sweep_xor.png"]),
 }
