@@ -103,7 +103,9 @@ def fit(g: Any, like: ndarray) -> ndarray:
     (The engine sums gradients for scalar inputs itself.)"""
     if type(g) is not ndarray:
         return np.full(like.shape, g, dtype=like.dtype)
-    if g.shape != like.shape:
+    if g.ndim == like.ndim + 1 and g.shape[1:] == like.shape:  # a bias over a batch
+        g = g.sum(axis=0)
+    elif g.shape != like.shape:
         g = unbroadcast(g, like.shape)
         if g.shape != like.shape:  # a size-1 gradient for a larger input
             g = np.broadcast_to(g, like.shape)

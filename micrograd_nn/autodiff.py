@@ -126,7 +126,12 @@ def _propagate_data(stack: list[Value]) -> None:
     while stack:
         n = pop()
         op, g, ans, a = n._op, n._grad, n.data, n._a
-        if n._ctx or op.nin > 2:
+        ctx = n._ctx
+        if ctx or op.nin > 2:
+            if op.nin == 1:  # a unary op with static arguments (sum, reshape, ...)
+                if a.requires_grad and _accumulate(a, op.vjps[0](g, ans, a.data, *ctx), g):
+                    push(a)
+                continue
             ins, args = _io(n)
             for vjp, p in zip(op.vjps, ins, strict=True):
                 if (isinstance(p, Value) and p.requires_grad

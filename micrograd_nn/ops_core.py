@@ -216,7 +216,7 @@ def _cast(x: Any, dtype: Any) -> Any:
 def _mT(x: Any) -> Any:
     """Swap the last two axes."""
     if type(x) is ndarray:
-        return np.swapaxes(x, -1, -2)
+        return x.T if x.ndim == 2 else x.swapaxes(-1, -2)  # methods: no numpy wrapper
     n = len(shape_of(x))
     return call(TRANSPOSE, x, params=((*range(n - 2), n - 1, n - 2),))
 
