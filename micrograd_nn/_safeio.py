@@ -35,14 +35,14 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # no locking where the module is missing
 
 MAX_JSON_BYTES = 4 << 20  # a 65,536-synapse NeuronNet's JSON is 3.7 MB
 MAX_DEPTH = 64  # nesting of JSON arrays/objects (a Sequential level takes two)
@@ -375,7 +375,8 @@ def _members(zf: zipfile.ZipFile, listing: Listing, size: int, where: str
             for i in infos):
         raise ValueError("its members are compressed or larger than the file (save "
                          "stores them uncompressed)")
-    arrays, cache = {}, {}
+    arrays: dict[str, np.ndarray] = {}
+    cache: dict[bytes, tuple] = {}
     for info, name in zip(infos, names, strict=True):
         try:
             with zf.open(info) as m:
@@ -395,7 +396,7 @@ def _members(zf: zipfile.ZipFile, listing: Listing, size: int, where: str
             raise ValueError(f"{name!r} cannot be read ({short(str(e), 120)})") from None
         except ValueError as e:
             raise ValueError(f"{name!r} {e}") from None
-        order = "F" if fortran else "C"
+        order: Literal["C", "F"] = "F" if fortran else "C"
         arrays[name] = np.frombuffer(data, dtype=dtype, count=math.prod(shape)).reshape(
             shape, order=order)
     return arrays

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -74,7 +74,7 @@ def check_network(weights: Sequence[Any], biases: Sequence[Any] | None,
     if not isinstance(weights, (list, tuple)) or not weights:
         raise TypeError(f"{who}: weights must be a non-empty list of (n_in, n_out) arrays")
     ws = [np.array(w, dtype=np.float64) for w in weights]
-    bs = [None] * len(ws) if biases is None else [
+    bs: list[Array | None] = [None] * len(ws) if biases is None else [
         None if b is None else np.array(b, dtype=np.float64) for b in biases]
     if len(bs) != len(ws):
         raise ValueError(f"{who}: {len(ws)} weight matrices but {len(bs)} biases; give one "
@@ -87,8 +87,9 @@ def check_network(weights: Sequence[Any], biases: Sequence[Any] | None,
             raise ValueError(f"{who}: weights[{i - 1}] has shape {ws[i - 1].shape} and "
                              f"weights[{i}] has shape {w.shape}: {ws[i - 1].shape[1]} != "
                              f"{w.shape[0]}; layer sizes must chain")
-        if bs[i] is not None and bs[i].shape != (w.shape[1],):
-            raise ValueError(f"{who}: biases[{i}] has shape {bs[i].shape} but weights[{i}] "
+        b = bs[i]
+        if b is not None and b.shape != (w.shape[1],):
+            raise ValueError(f"{who}: biases[{i}] has shape {b.shape} but weights[{i}] "
                              f"has shape {w.shape}; the bias needs shape ({w.shape[1]},)")
     return ws, bs
 
@@ -141,20 +142,23 @@ class DeltaPass:
         if self.outs[0].ndim != 1:
             raise ValueError("DeltaPass.named(): only for a single sample (x of shape (n_in,))")
         d: dict[str, float] = {}
+        # None only at ins[0], deltas[0] (never read) and grad_b[l] of a layer without bias
+        ins, deltas = cast(list[Array], self.ins), cast(list[Array], self.deltas)
+        grad_b = cast(list[Array], self.grad_b)
         for layer, names in enumerate(neuron_names(self.sizes)):
             for j, nm in enumerate(names):
                 if layer:
-                    d[f"{nm}input"] = float(self.ins[layer][j])
+                    d[f"{nm}input"] = float(ins[layer][j])
                 d[f"{nm}output"] = float(self.outs[layer][j])
                 if layer:
-                    d[f"δ{nm}"] = float(self.deltas[layer][j])
+                    d[f"δ{nm}"] = float(deltas[layer][j])
         syn = synapse_names(self.sizes, [b is not None for b in self.biases])
         for layer, (wn, bn) in enumerate(syn):
             for idx in np.ndindex(*wn.shape):
                 d[f"GRAD{wn[idx]}"] = float(self.grad_w[layer][idx])
             if bn is not None:
                 for j, nm in enumerate(bn):
-                    d[f"GRAD{nm}"] = float(self.grad_b[layer][j])
+                    d[f"GRAD{nm}"] = float(grad_b[layer][j])
         d["Error"] = self.error
         return d
 
@@ -212,15 +216,18 @@ def backprop(weights: Sequence[Any], biases: Sequence[Any] | None, x: Any, ideal
             raise ValueError(f"backprop: ideal has shape {ideal.shape}; expected {want}")
     ins, outs = _forward(ws, bs, x, acts)
     L = len(ws)
-    deriv = [None] + [ACTIVATIONS[a][1](ins[i + 1], outs[i + 1]) for i, a in enumerate(acts)]
+    # ins[0] is None (the input neurons have no input sum), so deriv[0] is None too
+    deriv: list[Any] = [None] + [ACTIVATIONS[a][1](cast(Array, ins[i + 1]), outs[i + 1])
+                                 for i, a in enumerate(acts)]
     deltas: list[Array | None] = [None] * (L + 1)
     out = outs[L]
     deltas[L] = (ideal - out) * deriv[L]
     for layer in range(L - 1, 0, -1):
         deltas[layer] = deriv[layer] * (deltas[layer + 1] @ ws[layer].T)  # Σ_i w_i·δ_i
-    grad_w, grad_b = [], []
+    grad_w: list[Array] = []
+    grad_b: list[Array | None] = []
     for layer in range(L):
-        a, d = outs[layer], deltas[layer + 1]
+        a, d = outs[layer], cast(Array, deltas[layer + 1])  # set above for 1..L
         grad_w.append(np.outer(a, d) if a.ndim == 1 else a.T @ d)  # GRAD = out_A · δ_B
         if bs[layer] is None:
             grad_b.append(None)
@@ -243,7 +250,10 @@ def update(weights: Sequence[Any], biases: Sequence[Any] | None, grad_w: Sequenc
     Returns ``(new weights, new biases, Δw, Δb)``; inputs are not modified.
     """
     ws, bs = check_network(weights, biases, "update")
-    dws, dbs, nws, nbs = [], [], [], []
+    dws: list[Array] = []
+    dbs: list[Array | None] = []
+    nws: list[Array] = []
+    nbs: list[Array | None] = []
     for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
         pw = 0.0 if prev is None else prev[0][i]
         dw = lr * np.asarray(grad_w[i]) + momentum * pw
@@ -253,8 +263,8 @@ def update(weights: Sequence[Any], biases: Sequence[Any] | None, grad_w: Sequenc
             dbs.append(None)
             nbs.append(None)
         else:
-            pb = 0.0 if prev is None or prev[1][i] is None else prev[1][i]
-            db = lr * np.asarray(grad_b[i]) + momentum * pb
+            pb = None if prev is None else prev[1][i]
+            db = lr * np.asarray(grad_b[i]) + momentum * (0.0 if pb is None else pb)
             dbs.append(db)
             nbs.append(b + db)
     return nws, nbs, dws, dbs

@@ -26,7 +26,7 @@ Inputs beyond the ones with a VJP are static parameters passed to both functions
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from .engine import Value, apply
 from .opdef import Op
@@ -47,7 +47,7 @@ class CustomOp:
         if not callable(forward):
             raise TypeError(f"custom_op: forward must be callable, not {type(forward).__name__}")
         self.forward = forward
-        self.name = name or getattr(forward, "__name__", "custom")
+        self.name = name or cast(str, getattr(forward, "__name__", "custom"))
         self.__doc__ = getattr(forward, "__doc__", None)
         self._op: Op | None = None
         if vjps:

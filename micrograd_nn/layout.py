@@ -131,4 +131,5 @@ def column_gap(left: np.ndarray, right: np.ndarray, edges: np.ndarray, sizes: np
             best = (key, at)
         if not key[0] and not under:
             break
+    assert best is not None  # GAPS is not empty
     return best[0][2], best[1]

@@ -161,7 +161,7 @@ def _pieces(who: str, ary: Any, sections: Any, axis: int, equal: bool = False) -
                              "unequal ones")
     pts = _bounds(who, n, sections)
     lead = (slice(None),) * ax
-    return [v[(*lead, slice(a, b))] for a, b in zip(pts[:-1], pts[1:], strict=False)]
+    return [v[lead + (slice(a, b),)] for a, b in zip(pts[:-1], pts[1:], strict=False)]
 
 
 def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Value]:

@@ -128,7 +128,8 @@ def _round(a: Any, decimals: int = 0, out: Any = None) -> Value:
 
 
 def _fix(x: Any, out: Any = None) -> Value:
-    return _unsupported("fix", out=out) or apply(om.TRUNC, x)
+    _unsupported("fix", out=out)
+    return apply(om.TRUNC, x)
 
 
 def _clip(a: Any, a_min: Any = None, a_max: Any = None, out: Any = None, *, min: Any = None,
@@ -337,6 +338,8 @@ def _tensordot(a: Any, b: Any, axes: Any = 2, name: str = "tensordot") -> Value:
     """Sum over ``axes`` of a (paired with those of b); a's other axes, then b's."""
     a, b = _plain(a), _plain(b)
     sha, shb = _shape(a), _shape(b)
+    aa: list[Any]
+    bb: list[Any]
     if isinstance(axes, (int, np.integer)):
         if not 0 <= axes <= min(len(sha), len(shb)):
             raise ValueError(f"numpy.{name}: axes={axes} for shapes {sha} and {shb}; at most "

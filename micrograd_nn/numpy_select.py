@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.exceptions import AxisError
@@ -219,8 +219,8 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Va
     out = v
     for ax, (b, e) in enumerate(widths.tolist()):
         if b or e:
-            try:  # the input index each output entry reads
-                idx = np.pad(np.arange(v.shape[ax]), (b, e), mode=mode, **kwargs)
+            try:  # the input index each output entry reads (mode: one of _INDEX_MODES)
+                idx = np.pad(np.arange(v.shape[ax]), (b, e), mode=cast(Any, mode), **kwargs)
             except ValueError as err:
                 raise ValueError(f"pad: cannot pad axis {ax} of a Value of shape "
                                  f"{fmt(v.shape)} in mode {mode!r}: {err}") from None
@@ -342,7 +342,8 @@ def _triangle(who: str, m: Any, k: int, lower: bool) -> Value:
     v = value(m, who)
     need_ndim(who, v, 1)
     rc = v.shape[-2:]
-    keep = np.tri(*rc, k=k, dtype=bool) if lower else ~np.tri(*rc, k=k - 1, dtype=bool)
+    r, c = rc[0], rc[-1]  # as np.tri(*rc), which mypy rejects; one axis: r = c (np.tri(N))
+    keep = np.tri(r, c, k=k, dtype=bool) if lower else ~np.tri(r, c, k=k - 1, dtype=bool)
     return apply(WHERE, v, 0.0, params=(keep,))
 
 

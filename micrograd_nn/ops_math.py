@@ -155,6 +155,7 @@ def _share(g: Any, ans: Any, x: Any, y: Any, lo: bool, fm: bool) -> Any:
     it where x wins, half at a tie (as torch); for fmax/fmin (``fm``) also all of it where
     only y is NaN. NaN inputs of maximum/minimum take none."""
     rx, ry = raw(x), raw(y)
+    s: float | ndarray
     if type(rx) is float and type(ry) is float:  # the scalar path, off numpy
         s = (rx < ry if lo else rx > ry) + 0.5 * (rx == ry)
         return g * (1.0 if fm and ry != ry and rx == rx else float(s))
@@ -367,7 +368,7 @@ def einsum_op(n: int) -> Op:
 # ---------------------------------------------------------------- the table
 
 SIN = unary("sin", _ew(math.sin, np.sin), lambda g, ans, x: g * call(COS, x))
-COS = unary("cos", _ew(math.cos, np.cos), lambda g, ans, x: -g * call(SIN, x))
+COS: Op = unary("cos", _ew(math.cos, np.cos), lambda g, ans, x: -g * call(SIN, x))
 TAN = unary("tan", _ew(math.tan, np.tan), lambda g, ans, x: g * (1 + ans * ans))
 ARCSIN = unary("arcsin", _ew(math.asin, np.arcsin),
                lambda g, ans, x: _div(g, _sqrt(1 - x * x)))
@@ -375,7 +376,7 @@ ARCCOS = unary("arccos", _ew(math.acos, np.arccos),
                lambda g, ans, x: _div(-g, _sqrt(1 - x * x)))
 ARCTAN = unary("arctan", _ew(math.atan, np.arctan), lambda g, ans, x: _div(g, 1 + x * x))
 SINH = unary("sinh", _ew(math.sinh, np.sinh), lambda g, ans, x: g * call(COSH, x))
-COSH = unary("cosh", _ew(math.cosh, np.cosh), lambda g, ans, x: g * call(SINH, x))
+COSH: Op = unary("cosh", _ew(math.cosh, np.cosh), lambda g, ans, x: g * call(SINH, x))
 ARCSINH = unary("arcsinh", _ew(math.asinh, np.arcsinh),
                 lambda g, ans, x: _div(g, _sqrt(x * x + 1)))
 ARCCOSH = unary("arccosh", _ew(math.acosh, np.arccosh),

@@ -65,7 +65,8 @@ def check_dense_layers(current: Sequence[Dense], new: Sequence[Any], who: str) -
         if w.shape != cur.weight.shape:
             raise ValueError(f"{who}: layer {i} weight has shape {w.shape}, the model's "
                              f"has {cur.weight.shape}")
-        if (b is None) != (cur.bias is None) or (b is not None and b.shape != cur.bias.shape):
+        if (b is None) != (cur.bias is None) or (b is not None and cur.bias is not None
+                                                 and b.shape != cur.bias.shape):
             want = "no bias" if cur.bias is None else f"a bias of shape {cur.bias.shape}"
             raise ValueError(f"{who}: layer {i} needs {want}")
         out.append(Dense(w, b, act))
