@@ -47,6 +47,7 @@ import io
 import itertools
 import json
 import os
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -242,7 +243,7 @@ def _read(path: str | os.PathLike, build: bool
     """The JSON metadata and the validated arrays of a saved model; with ``build``, the
     config must describe exactly the listed arrays (checked before reading them)."""
     jpath, _ = paths(path)
-    for attempt in range(5):
+    for attempt in range(_READ_ATTEMPTS):
         meta, seen = sio.read_json(jpath, "load")
         wpath, sha = _header(meta, jpath)
         plan = _plan_of(meta["config"], jpath) if build else None
@@ -265,9 +266,15 @@ def _read(path: str | os.PathLike, build: bool
         try:
             return meta, sio.read_npz(wpath, sha, listing, str(jpath), "load"), wpath
         except sio.Stale:
-            if attempt == 4 or sio.stamp(jpath) == seen:
+            if attempt == _READ_ATTEMPTS - 1 or sio.stamp(jpath) == seen:
                 raise  # not a save replacing the pair while we read
+            time.sleep(0.001 * attempt)  # saves in a loop elsewhere: let one finish
     raise AssertionError("unreachable")
+
+
+# A reader racing a writer that saves in a loop retries; a slow reader on a loaded
+# machine may need several tries (two processes saving 30 times each: up to 5 seen).
+_READ_ATTEMPTS = 20
 
 
 def _checked(config: Any) -> dict[str, Any]:
