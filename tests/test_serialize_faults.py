@@ -64,10 +64,11 @@ def _reader(path, stop, out):
     """Load in a loop while the writers run; count failures (there must be none)."""
     bad = 0
     while not stop.is_set():
-        try:
+        existed = (path.parent / "m.json").exists()  # before the load: "not found" is
+        try:  # only an error once the first save has landed
             load(path)
         except ValueError as e:
-            bad += "not found" not in str(e) or (path.parent / "m.json").exists()
+            bad += "not found" not in str(e) or existed
     out.value = bad
 
 
