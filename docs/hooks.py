@@ -22,7 +22,10 @@ def on_pre_build(config, **kwargs):
     if os.environ.get("MICROGRAD_NN_DOCS_SKIP_RUN"):
         return
     docs = Path(config["docs_dir"])
-    for page in snippets.pages(docs):
+    pages = snippets.pages(docs)
+    for i, page in enumerate(pages, 1):  # a minute of work: say where it is
+        print(f"docs: running the code of {page.relative_to(docs)} ({i}/{len(pages)})",
+              file=sys.stderr, flush=True)
         _outputs[page.relative_to(docs).as_posix()] = snippets.run_blocks(page)
 
 
