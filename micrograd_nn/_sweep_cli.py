@@ -167,6 +167,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     # the train command's defaults for SGD; other optimizers keep their own step rule
     lr = args.lr if args.lr is not None or not only_sgd else "0.7"
     momentum = args.momentum if args.momentum is not None or not only_sgd else "0.3"
+    flags: dict[str, tuple[Any, Callable[[str], Any]]]  # flag -> (its text, its parser)
     flags = {"lr": (lr, float), "momentum": (momentum, float),
              "hidden": (args.hidden, _layout), "bias": (args.bias, _yes_no),
              "activation": (args.activation, str), "optimizer": (args.optimizer, str),

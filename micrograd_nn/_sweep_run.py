@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -26,6 +26,11 @@ import numpy as np
 MODEL_KEYS = ("hidden", "activation", "output_activation", "bias", "init")
 MODEL_DEFAULTS: dict[str, Any] = {"hidden": [4], "activation": "sigmoid",
                                   "output_activation": "sigmoid", "bias": True, "init": None}
+
+#: The settings a space may sweep that ``fit`` takes as a callback: ``early_stopping``, a
+#: patience in epochs (0, False or None: off; True: 10), becomes
+#: ``callbacks=[EarlyStopping(patience=...)]``.
+CALLBACK_KEYS = ("early_stopping",)
 
 #: What each trial row holds besides its parameters, in the order of a CSV file.
 RESULT_FIELDS = ("status", "final_error", "val_error", "epochs_run", "stop_reason",
@@ -56,13 +61,27 @@ def build_model(nin: int, nout: int, settings: dict[str, Any], seed: int) -> Any
                init=settings["init"], seed=seed)
 
 
+def fit_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    """``fit``'s keyword arguments from a trial's fit settings: :data:`CALLBACK_KEYS`
+    become callbacks."""
+    from .history import EarlyStopping
+
+    kw = dict(settings)
+    patience = kw.pop("early_stopping", None)
+    if patience is not None and patience is not False and patience != 0:
+        kw["callbacks"] = [EarlyStopping() if patience is True else
+                           EarlyStopping(patience=patience)]
+    return kw
+
+
 def _final(values: list[float], initial: float | None, h: Any) -> float | None:
     """The error of the weights ``fit`` returned: the last epoch's, or the best
     epoch's when early stopping put the best weights back (epoch 0: the untrained)."""
     if not values:
         return None
     if h.restored:
-        return float(initial if h.best_epoch == 0 else values[h.best_epoch - 1])
+        # restored to epoch 0: the untrained error, which fit recorded
+        return float(cast(float, initial) if h.best_epoch == 0 else values[h.best_epoch - 1])
     return float(values[-1])
 
 
@@ -72,7 +91,8 @@ def run_trial(task: dict[str, Any]) -> Row:
     A top-level function, so that pickle finds it by name in a spawned process or on
     a Dask worker. ``task``: ``trial`` (its index), ``seed`` (for the weights and
     the shuffles), ``model`` (:data:`MODEL_KEYS` -> value), ``fit`` (keyword
-    arguments of ``fit``), ``data`` ``(X, y, validation_data or None)``. Returns
+    arguments of ``fit``, and :data:`CALLBACK_KEYS`), ``data`` ``(X, y,
+    validation_data or None)``. Returns
     ``trial`` and the :data:`RESULT_FIELDS`.
     """
     t0 = time.perf_counter()
@@ -86,7 +106,8 @@ def run_trial(task: dict[str, Any]) -> Row:
         X, y, val = task["data"]
         nout = 1 if np.ndim(y) == 1 else int(np.shape(y)[1])
         model = build_model(int(np.shape(X)[1]), nout, task["model"], task["seed"])
-        h = fit(model, X, y, seed=task["seed"], validation_data=val, verbose=0, **task["fit"])
+        h = fit(model, X, y, seed=task["seed"], validation_data=val, verbose=0,
+                **fit_kwargs(task["fit"]))
         row.update(final_error=_final(h.loss, h.initial_loss, h),
                    val_error=_final(h.val_loss, h.initial_val_loss, h),
                    epochs_run=int(h.epochs), stop_reason=h.stop_reason)
@@ -140,7 +161,7 @@ def _lost(task: dict[str, Any], e: BaseException) -> Row:
 
 def _run_futures(submit: Callable[[dict[str, Any]], Any], tasks: list[dict[str, Any]],
                  completed: Callable[[list[Any]], Iterable[Any]],
-                 cancel: Callable[[list[Any]], None], on_row: Callable[[Row], None]) -> None:
+                 cancel: Callable[[list[Any]], object], on_row: Callable[[Row], None]) -> None:
     pending: dict[Any, dict[str, Any]] = {}
     try:
         for t in tasks:

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -92,7 +92,8 @@ ADVICE: dict[str, list[str]] = {
         "(more neurons or another layer)",
     ],
     "overfitting": [
-        "stop earlier: early_stopping=patience with restore_best_weights=True",
+        "stop earlier: callbacks=[EarlyStopping(patience=...)] (it restores the best "
+        "weights)",
         "regularise: L2 weight decay (SGD(..., weight_decay=1e-3)) or an L1 penalty "
         "(losses.l1_penalty)",
         "use a smaller network (fewer neurons or layers) or fewer inputs",
@@ -384,7 +385,9 @@ def _dead_outputs(facts: dict[str, Any], curve: Finding, n_samples: Any) -> list
         if not (math.isfinite(a) and math.isfinite(b)):
             continue
         name = f"output {j + 1}" if len(mins) > 1 else "the output"
-        if act == "relu" and b <= 0.0 and (y_spread is None or y_spread > 0 or hi_t > 0):
+        # y_spread is set only when both target bounds are: then hi_t is not None
+        if act == "relu" and b <= 0.0 and (y_spread is None or y_spread > 0
+                                           or cast(float, hi_t) > 0):
             out.append(_finding("dead_output", f"{name} is 0 for every one of the {samples}: "
                                 "its ReLU is dead (its input is below 0 everywhere), so no "
                                 "gradient flows back through it and the error stays at "
@@ -456,7 +459,7 @@ def _gradients(norms: dict[str, list[float]], converged: bool, explode: float,
         return out
     mean = {k: float(np.mean(v)) for k, v in tail.items()}
     top = max(mean.values())
-    top_layer = max(mean, key=mean.get)
+    top_layer = max(mean, key=mean.__getitem__)
     for k in layers:
         m = mean[k]
         if m <= vanish:

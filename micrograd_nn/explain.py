@@ -25,7 +25,7 @@ and :func:`micrograd_nn.gradcheck.compare_with_autodiff` use it as well.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -111,6 +111,9 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
     """The lines of one step and the state after it ``(ws, bs, (Δw, Δb))``."""
     f = lambda v: _num(float(v), digits)
     dp = backprop(ws, bs, x, ideal)
+    # None only at ins[0], deltas[0] and in the bias arrays of a layer without a bias
+    # neuron, which the lines below never read (has_bias and bn guard them)
+    ins, deltas, grad_b = (cast(list[Array], a) for a in (dp.ins, dp.deltas, dp.grad_b))
     sizes = dp.sizes
     names = neuron_names(sizes)
     has_bias = [b is not None for b in bs]
@@ -120,12 +123,12 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
     for layer in range(1, L + 1):
         srcs = _sources(layer - 1, names, has_bias)
         outs_prev = list(dp.outs[layer - 1]) + ([1.0] if has_bias[layer - 1] else [])
-        W = ws[layer - 1] if bs[layer - 1] is None else np.vstack([ws[layer - 1],
-                                                                    bs[layer - 1]])
+        b = bs[layer - 1]
+        W = ws[layer - 1] if b is None else np.vstack([ws[layer - 1], b])
         for j, nm in enumerate(names[layer]):
             terms = " + ".join(f"{f(outs_prev[a])}*{f(W[a, j])}" for a in range(len(srcs)))
-            out.append(f"{nm}input = {terms} = {f(dp.ins[layer][j])}")
-            out.append(f"{nm}output = sigmoid({f(dp.ins[layer][j])}) = "
+            out.append(f"{nm}input = {terms} = {f(ins[layer][j])}")
+            out.append(f"{nm}output = sigmoid({f(ins[layer][j])}) = "
                        f"{f(dp.outs[layer][j])}")
     for j, nm in enumerate(names[L]):
         out.append(f"{nm}ideal = {f(ideal[j])}")
@@ -138,13 +141,13 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
     for j, nm in enumerate(names[L]):
         o = dp.outs[L][j]
         out.append(f"δ{nm} = ({f(ideal[j])} - {f(o)}) * ((1 - {f(o)}) * {f(o)}) = "
-                   f"{f(dp.deltas[L][j])}")
+                   f"{f(deltas[L][j])}")
     for layer in range(L - 1, 0, -1):
         for j, nm in enumerate(names[layer]):
             o = dp.outs[layer][j]
-            s = " + ".join(f"{f(ws[layer][j, k])} * {f(dp.deltas[layer + 1][k])}"
+            s = " + ".join(f"{f(ws[layer][j, k])} * {f(deltas[layer + 1][k])}"
                            for k in range(sizes[layer + 1]))
-            out.append(f"δ{nm} = ((1 - {f(o)}) * {f(o)}) * ({s}) = {f(dp.deltas[layer][j])}")
+            out.append(f"δ{nm} = ((1 - {f(o)}) * {f(o)}) * ({s}) = {f(deltas[layer][j])}")
 
     out.append("")
     out.append(f"Gradients: {GRAD_RULE} for the synapse A -> B")
@@ -154,10 +157,10 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
         for a, src in enumerate(srcs):
             for k, dst in enumerate(names[layer + 1]):
                 is_b = a == sizes[layer]
-                name = bn[k] if is_b else wn[a, k]
+                name = cast(Array, bn)[k] if is_b else wn[a, k]  # is_b: bn is set
                 oa = 1.0 if is_b else dp.outs[layer][a]
-                g = dp.grad_b[layer][k] if is_b else dp.grad_w[layer][a, k]
-                out.append(f"GRAD{name} = {f(oa)} * {f(dp.deltas[layer + 1][k])} = {f(g)}"
+                g = grad_b[layer][k] if is_b else dp.grad_w[layer][a, k]
+                out.append(f"GRAD{name} = {f(oa)} * {f(deltas[layer + 1][k])} = {f(g)}"
                            f"    ({src} -> {dst})")
 
     nws, nbs, dws, dbs = update(ws, bs, dp.grad_w, dp.grad_b, lr, momentum, prev)
@@ -169,8 +172,9 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
                   0.0 if prev is None else prev[0][layer][idx], nws[layer][idx])
                  for idx in np.ndindex(*wn.shape)]
         if bn is not None:
-            cells += [(bn[k], bs[layer][k], dp.grad_b[layer][k], dbs[layer][k],
-                       0.0 if prev is None else prev[1][layer][k], nbs[layer][k])
+            b, db, nb = (cast(Array, a[layer]) for a in (bs, dbs, nbs))  # a bias neuron
+            cells += [(bn[k], b[k], grad_b[layer][k], db[k],
+                       0.0 if prev is None else prev[1][layer][k], nb[k])
                       for k in range(len(bn))]
         for name, w, g, dw, pdw, nw in cells:
             out.append(f"Δ{name} = {f(lr)} * {f(g)} + {f(momentum)} * {f(pdw)} = {f(dw)};  "
@@ -222,7 +226,7 @@ def explain(model: Any = None, x: Any = None, target: Any = None, lr: float = AR
     for i, (wn, bn) in enumerate(syn):
         parts += [f"{wn[idx]}={_num(ws[i][idx], digits)}" for idx in np.ndindex(*wn.shape)]
         if bn is not None:
-            parts += [f"{bn[k]}={_num(bs[i][k], digits)}" for k in range(len(bn))]
+            parts += [f"{bn[k]}={_num(cast(Array, bs[i])[k], digits)}" for k in range(len(bn))]
     given = ", ".join(parts)
     bias_txt = ", ".join(bias_name(i) for i, h in enumerate(has_bias) if h) or "none"
     lines = [f"Network {'-'.join(map(str, sizes))}, sigmoid neurons; bias neurons: "

@@ -380,6 +380,7 @@ def evolve(model: Any, X: Any, y: Any, *, population: int = 100, generations: in
                 hist.epochs = g
             bar.update(g, gen_best, None)
             finite = L[np.isfinite(L)]
+            logs: dict[str, Any]  # the callbacks' logs, as fit's
             logs = {"epoch": g, "loss": gen_best, "val_loss": None, "grad_norms": {},
                     "time": time.perf_counter() - t0, "evaluations": evaluations,
                     "population_mean": float(finite.mean()) if finite.size else math.nan}

@@ -25,7 +25,7 @@ w4 = I2->H2, w5 = H1->O1, w6 = H2->O1.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -133,14 +133,15 @@ class NeuronNet(Module):
                 raise ValueError(f"NeuronNet: weights[{li}] bias is "
                                  f"{'given' if b is not None else 'None'} but bias for "
                                  f"layer {li} is {self.bias_layers[li]}")
-            srcs = list(self.layers[li]) + ([self.bias_neurons[li]] if b is not None else [])
+            srcs = list(self.layers[li]) + (  # b given: the layer has a bias neuron (above)
+                [cast(Neuron, self.bias_neurons[li])] if b is not None else [])
             rows = list(w) + ([np.asarray(b, dtype=np.float64).reshape(sizes[li + 1])]
                               if b is not None else [])
             wn, bn = numbered[li]
             for a, (src, row) in enumerate(zip(srcs, rows, strict=True)):
                 for k, dst in enumerate(self.layers[li + 1]):
                     if self.naming == "numbered":
-                        label = bn[k] if src.kind == "bias" else wn[a, k]
+                        label = cast(np.ndarray, bn)[k] if src.kind == "bias" else wn[a, k]
                     else:
                         label = f"w[{li}][{'B' if src.kind == 'bias' else a}->{k}]"
                     s = Synapse(src, dst, Value(float(row[k]), label=label))
@@ -192,7 +193,7 @@ class NeuronNet(Module):
         for lin, (w, b) in zip(mlp.linears, self.weight_arrays(), strict=True):
             lin.weight.data = w
             if b is not None:
-                lin.bias.data = b
+                cast(Value, lin.bias).data = b  # built with the same bias layers
         return mlp
 
     def weight_arrays(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
@@ -223,7 +224,7 @@ class NeuronNet(Module):
                     s.weight.data = float(w)
             bn = self.bias_neurons[li]
             if bn is not None:
-                for s, w in zip(bn.outgoing, lay.bias, strict=True):
+                for s, w in zip(bn.outgoing, cast(np.ndarray, lay.bias), strict=True):
                     s.weight.data = float(w)
 
     # ------------------------------------------------------------ use
@@ -249,8 +250,8 @@ class NeuronNet(Module):
                                  f"got shape {tuple(xs.shape)}; loop over a batch")
             xs = list(xs)
         if not isinstance(xs, (list, tuple)) or len(xs) != self.sizes[0]:
-            n = len(xs) if isinstance(xs, (list, tuple)) else type(xs).__name__
-            raise ValueError(f"NeuronNet: expected {self.sizes[0]} inputs, got {n}")
+            got = len(xs) if isinstance(xs, (list, tuple)) else type(xs).__name__
+            raise ValueError(f"NeuronNet: expected {self.sizes[0]} inputs, got {got}")
         for neuron, xi in zip(self.layers[0], xs, strict=True):
             if isinstance(xi, (list, tuple, np.ndarray)):
                 raise ValueError("NeuronNet: takes one sample (a flat list of numbers); "
@@ -265,7 +266,8 @@ class NeuronNet(Module):
                     total = total + t
                 total.label = f"{dst.name}.in"
                 dst.input = total
-                out = total if dst.activation == "identity" else getattr(total, dst.activation)()
+                act = cast(str, dst.activation)  # set for every neuron past the inputs
+                out = total if act == "identity" else getattr(total, act)()
                 if out is not total:
                     out.label = f"{dst.name}.out"
                 dst.output = out

@@ -70,6 +70,11 @@ class Module:
     between the two lists.
     """
 
+    # set in __init__ with object.__setattr__ (our __setattr__ needs them first)
+    _state: dict[str, Any]
+    _children: dict[str, Module]
+    training: bool
+
     def __init__(self) -> None:
         object.__setattr__(self, "_state", {})  # name -> Value or ndarray, in order
         object.__setattr__(self, "_children", {})
@@ -347,7 +352,7 @@ ACTIVATIONS: dict[str, type[_Activation]] = {
     "sigmoid": Sigmoid, "tanh": Tanh, "relu": ReLU, "identity": Identity}
 
 
-def make_activation(name: str | None) -> Module:
+def make_activation(name: str | None) -> _Activation:
     """The activation module for a name: "sigmoid", "tanh", "relu", "identity" or None."""
     key = "identity" if name is None else name
     if key not in ACTIVATIONS:
@@ -478,7 +483,7 @@ class MLP(Sequential):
         self.sizes = sizes
         # canonical names: None -> "identity"
         self.activation = make_activation(activation).name
-        self.output_activation = mods[-1].name
+        self.output_activation = act.name  # the last activation, mods[-1]
         self.bias_layers, self.init_scheme = biases, init
         self.dtype = str(np.dtype(dtype))
 

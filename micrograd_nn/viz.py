@@ -189,6 +189,8 @@ def _fold(nodes: list[Value], parent: list[int], extra: list[tuple[int, int]],
     """Group the folded Values into connected boxes: each one's box id (-1 kept), each
     box's op counts, and the (kept leaf, box) edges into the boxes."""
     n = len(nodes)
+    uf: list[int]  # union-find parents of the boxes
+    start: dict[int, int]  # kept parent -> its box
     box, uf, start = [-1] * n, [], {}
 
     def find(a: int) -> int:

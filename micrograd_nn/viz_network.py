@@ -10,7 +10,7 @@ label places from :mod:`micrograd_nn.layout`, label text and colours from
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import graphviz
 import numpy as np
@@ -35,8 +35,9 @@ def _read(model: Any) -> list[dict[str, Any]]:
     then b, layer by layer, in every form (an MLP's "0.weight", "0.bias", ...; a
     NeuronNet's w1, w2, ...), so one split reads both.
     """
-    layers = [{"W": W, "b": b, "act": act, "gW": None, "gb": None, "names": None,
-               "bnames": None} for W, b, act in layers_of(model, "draw_network")]
+    layers: list[dict[str, Any]] = [
+        {"W": W, "b": b, "act": act, "gW": None, "gb": None, "names": None, "bnames": None}
+        for W, b, act in layers_of(model, "draw_network")]
     named = list(model.named_parameters()) if hasattr(model, "named_parameters") else []
     if sum(np.size(p.data) for _, p in named) != sum(
             L["W"].size + (0 if L["b"] is None else L["b"].size) for L in layers):
@@ -131,7 +132,7 @@ def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, pre
     # each column's slots top to bottom (neurons, "… N more", the bias neuron) and heights
     cols: list[list[tuple[str, int | None]]] = []
     for c in range(nl + 1):
-        slots = []
+        slots: list[tuple[str, int | None]] = []
         for k, j in enumerate(shown[c]):
             if k and j != shown[c][k - 1] + 1:
                 slots.append((f"e{c}", None))
@@ -160,7 +161,7 @@ def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, pre
     for c, n in enumerate(sizes):
         with g.subgraph(name=f"layer{c}") as s:  # a column: rank=same for dot users
             s.attr(rank="same")
-            for node, j in cols[c]:
+            for node, slot in cols[c]:
                 at = {"pos": f"{xs[c]:.3f},{ys[node]:.3f}!"}
                 if node[0] == "e":
                     s.node(node, f"… {n - len(shown[c])} more", shape="plaintext", **at)
@@ -169,6 +170,7 @@ def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, pre
                            height="0.45", fixedsize="true", style="rounded,filled,dashed",
                            fillcolor=C_FOLD, **at)
                 else:
+                    j = cast(int, slot)  # a neuron's slot holds its index
                     lines = [f"<B>{esc(names[c][j])}</B>"]
                     if outs:
                         lines.append(f"out {number(outs[c][j], p)}")
