@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -102,8 +102,8 @@ def run_demo(out: Path, epochs: int = 3000, seed: int = 0, fmt: str = "png",
     except ImportError as e:
         print(f"loss curve skipped: {e}", file=sys.stderr)
     # the article's sample 1, 0 (X[2]) in the report's backprop stepper
-    written["report"] = write_report(out / "report.html", model, hist, X, y, sample=2,
-                                     snapshots=snaps).path
+    page = write_report(out / "report.html", model, hist, X, y, sample=2, snapshots=snaps)
+    written["report"] = cast(Path, page.path)  # not None: the report was given a path
     for kind, path in written.items():
         print(f"wrote {path}  ({kind.replace('_', ' ')})")
     return written

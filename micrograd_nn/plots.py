@@ -55,7 +55,7 @@ def _figure(ax: Any = None, size: tuple[float, float] = (7.0, 4.5),
         return fig, fig.add_subplot()
     top, note = fig.subplots(2, 1, height_ratios=[size[1], note_h])
     note.axis("off")
-    fig.note_ax = note
+    fig.note_ax = note  # type: ignore[attr-defined]  # our own attribute on the Figure
     return fig, top
 
 
@@ -138,6 +138,7 @@ def plot_history(history: Any, ax: Any = None, path: str | Path | None = None,
 # ---------------------------------------------------------------- decision boundary
 def _predict(model: Any, X: np.ndarray) -> np.ndarray:
     """Model outputs for rows of X, shape (n, n_out), without recording a graph."""
+    predict: Callable[..., Any] | None
     try:
         from .train import predict
     except ImportError:  # pragma: no cover - train is part of the package
