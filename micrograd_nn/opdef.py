@@ -188,7 +188,7 @@ def _reshape(x: Any, shape: tuple[int, ...]) -> Any:
     return float(ans) if ans.ndim == 0 else ans
 
 
-RESHAPE = unary("reshape", _reshape,
-                lambda g, ans, x, shape: call(RESHAPE, g, params=(shape_of(x),)), "shape")
+RESHAPE: Op = unary("reshape", _reshape,
+                    lambda g, ans, x, shape: call(RESHAPE, g, params=(shape_of(x),)), "shape")
 BROADCAST_TO = unary("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                      lambda g, ans, x, shape: unbroadcast(g, shape_of(x)), "shape")

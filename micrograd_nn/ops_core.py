@@ -331,8 +331,8 @@ TRANSPOSE = unary("transpose", lambda x, axes: np.transpose(x, axes), _transpose
 GETITEM = unary("getitem", lambda x, idx: x[idx], _getitem_vjp, "shape")
 SCATTER = unary("scatter", _scatter,
                 lambda g, ans, x, shape, dtype, idx: call(GETITEM, g, params=(idx,)), "shape")
-CAST = unary("cast", _cast, lambda g, ans, x, dtype: call(CAST, g, params=(raw(x).dtype,))
-             if type(raw(x)) is ndarray else g, "shape")
+CAST: Op = unary("cast", _cast, lambda g, ans, x, dtype: call(CAST, g, params=(raw(x).dtype,))
+                 if type(raw(x)) is ndarray else g, "shape")
 # fused for speed or stability
 LINEAR = op("linear", _linear, (_linear_vjp_x, _linear_vjp_w, _linear_vjp_b), "fused")
 MSE = op("mse", _mse, (_mse_vjp, lambda g, ans, p, t: -_mse_vjp(g, ans, p, t)), "fused")
