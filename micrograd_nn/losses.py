@@ -13,6 +13,16 @@ bce_with_logits        mean(softplus(x) − x·t)                       (σ(x) �
 softmax_cross_entropy  mean over rows of −Σ_c t_c · log_softmax(x)_c (softmax(x) − t) / rows
 ====================== ============================================ =====================
 
+``reduction`` (every loss): a loss is the mean or the sum over the *samples* (the
+first axis of ``pred``; a scalar is one sample, a 1-D pred or a list of scalar
+Values one sample per element) of each sample's loss: "mean" (the mean over the
+samples), "sum" (their sum: ``sum = mean × n_samples``) or "none" (the per-sample
+losses, shape ``(n_samples,)``). A sample's loss is the table's formula over that
+sample's elements (mse and bce_with_logits: the mean over its outputs; sse_half: half
+the sum; softmax_cross_entropy: the sum over the classes), as in Keras. The default is
+"mean", except for ``sse_half``, which is a sum by definition (default "sum").
+``fit(..., reduction=...)`` passes its reduction on to the loss.
+
 The article trains with deltas ``δ = (ideal − out)·f'(in)`` and ``GRAD = out_A·δ_B``,
 which is exactly ``−∂ sse_half / ∂w``: SGD on ``sse_half`` with ``lr = E`` replays
 the article's update ``Δw = E·GRAD + α·Δw_prev``. For one output ``mse`` is the
@@ -95,49 +105,103 @@ def _total(terms: list[Value]) -> Value:
     return sum(terms[1:], terms[0])
 
 
-def mse(pred: Any, target: Any) -> Value:
+#: The reductions every loss takes (``fit`` takes "mean" and "sum").
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_reduction(who: str, reduction: Any) -> None:
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+
+
+def _n_samples(p: Any) -> int:
+    """The samples in pred: its first axis (a scalar is one sample)."""
+    return len(p) if isinstance(p, _Stacked) else (p.shape[0] if p.shape else 1)
+
+
+def _times(v: Value, c: float) -> Value:
+    """``v * c``, without a node when ``c`` is 1."""
+    return v if c == 1.0 else v * c
+
+
+def _per_sample(v: Value, how: str) -> Value:
+    """Elementwise losses ``v`` as one loss per sample: the ``how`` ("mean" or "sum") over
+    every axis but the first (a scalar or 1-D ``v`` already is)."""
+    if v.ndim < 2:
+        return v
+    axes = tuple(range(1, v.ndim))
+    return v.mean(axis=axes) if how == "mean" else v.sum(axis=axes)
+
+
+def mse(pred: Any, target: Any, reduction: str = "mean") -> Value:
     """Mean squared error ``Σ (pred − target)² / n`` as a scalar Value (the fused op).
 
     pred, target: the same shape (a plain-number target is broadcast). For one output
-    this is the article's ``Error = (ideal − actual)² / 1``.
+    this is the article's ``Error = (ideal − actual)² / 1``. ``reduction``: "mean"
+    (the default: the mean over every element), "sum" (the sum over the samples of
+    each sample's mean over its outputs: the mean times the number of samples) or
+    "none" (those per-sample means).
 
     >>> round(mse(Value(0.340491), 1.0).item(), 6)
     0.434952
     """
+    _check_reduction("mse", reduction)
     p = _pred("mse", pred)
     t = _target("mse", target, p)
     if isinstance(p, _Stacked):
-        return _total([apply(_MSE, pi, ti) for pi, ti in zip(p, t, strict=True)]) / len(p)
-    return apply(_MSE, p, t)
+        terms = [apply(_MSE, pi, ti) for pi, ti in zip(p, t, strict=True)]
+        if reduction == "none":
+            return np.stack(terms)
+        return _total(terms) / len(p) if reduction == "mean" else _total(terms)
+    if reduction == "none":
+        d = p - t
+        return _per_sample(d * d, "mean")
+    m = apply(_MSE, p, t)
+    return m if reduction == "mean" else _times(m, float(_n_samples(p)))
 
 
-def sse_half(pred: Any, target: Any) -> Value:
+def sse_half(pred: Any, target: Any, reduction: str = "sum") -> Value:
     """Half the sum of squared errors ``½ Σ (target − pred)²``; its gradient wrt a
-    weight is exactly minus the article's ``GRAD``."""
+    weight is exactly minus the article's ``GRAD``.
+
+    ``reduction``: "sum" (the default, the formula), "mean" (divided by the number of
+    samples: the mean of each sample's ``½ Σ``) or "none" (each sample's ``½ Σ``).
+    """
+    _check_reduction("sse_half", reduction)
     p = _pred("sse_half", pred)
     t = _target("sse_half", target, p)
     if isinstance(p, _Stacked):
-        return _total([(pi - ti) * (pi - ti) for pi, ti in zip(p, t, strict=True)]) * 0.5
-    d = p - t
-    return (d * d).sum() * 0.5 if type(d.data) is not float else d * d * 0.5
+        terms = [(pi - ti) * (pi - ti) for pi, ti in zip(p, t, strict=True)]
+        if reduction == "none":
+            return np.stack(terms) * 0.5
+        total = _total(terms) * 0.5
+    else:
+        d = p - t
+        if reduction == "none":
+            return _per_sample(d * d, "sum") * 0.5
+        total = (d * d).sum() * 0.5 if type(d.data) is not float else d * d * 0.5
+    return total if reduction == "sum" else _times(total, 1.0 / (_n_samples(p) or 1))
 
 
-def _reduce(who: str, per: Value, reduction: str) -> Value:
-    if reduction == "mean":
-        return per.mean() if type(per.data) is not float else per
-    if reduction == "sum":
-        return per.sum() if type(per.data) is not float else per
-    raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r}")
+def _reduce(per: Value, reduction: str) -> Value:
+    """Per-sample losses (shape (n,), or a scalar for one sample) reduced as asked."""
+    if reduction == "none" or type(per.data) is float:
+        return per
+    return per.mean() if reduction == "mean" else per.sum()
 
 
 def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
     """Binary cross-entropy on logits: ``mean(softplus(x) − x·t)``, t in [0, 1].
 
     Equal to ``−t·log σ(x) − (1 − t)·log(1 − σ(x))`` but stable for any x (no NaN
-    or overflow at ±1000). logits, target: the same shape. ``reduction``: "mean"
-    or "sum".
+    or overflow at ±1000). logits, target: the same shape. ``reduction``: "mean" (the
+    default: over every element), "sum" (the sum over the samples of each sample's
+    mean over its outputs; with one output per sample, the sum of every element, as
+    PyTorch's) or "none" (those per-sample means).
     """
     who = "bce_with_logits"
+    _check_reduction(who, reduction)
     x = _pred(who, logits)
     t = _target(who, target, x)
     tt = np.asarray(t, dtype=np.float64)
@@ -145,11 +209,15 @@ def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
         raise ValueError(f"{who}: targets must be probabilities in [0, 1], got values from "
                          f"{tt.min():g} to {tt.max():g}; for other targets use mse")
     if isinstance(x, _Stacked):
-        if reduction not in ("mean", "sum"):
-            raise ValueError(f"{who}: reduction must be 'mean' or 'sum', got {reduction!r}")
-        total = _total([apply(_SOFTPLUS, xi) - xi * ti for xi, ti in zip(x, t, strict=True)])
+        terms = [apply(_SOFTPLUS, xi) - xi * ti for xi, ti in zip(x, t, strict=True)]
+        if reduction == "none":
+            return np.stack(terms)
+        total = _total(terms)
         return total / len(x) if reduction == "mean" else total
-    return _reduce(who, apply(_SOFTPLUS, x) - x * t, reduction)
+    per = apply(_SOFTPLUS, x) - x * t
+    if reduction == "sum" and per.ndim >= 2:  # several outputs: their mean per sample
+        return _times(per.mean(), float(_n_samples(x)))
+    return _reduce(_per_sample(per, "mean") if reduction == "none" else per, reduction)
 
 
 def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
@@ -158,9 +226,11 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
     logits: shape (batch, C) or (C,). target: integer class indices of shape (batch,)
     (or one int for (C,) logits), or one-hot / probability rows of the logits' shape.
     Loss per row: ``−Σ_c t_c · log_softmax(logits)_c`` (= ``−log_softmax[target]``);
-    ``reduction`` "mean" (over rows) or "sum". Stable for logits of any size.
+    ``reduction`` "mean" (over rows), "sum" or "none" (the per-row losses). Stable for
+    logits of any size.
     """
     who = "softmax_cross_entropy"
+    _check_reduction(who, reduction)
     x = _pred(who, logits)
     if isinstance(x, _Stacked) or type(x.data) is float:
         raise TypeError(f"{who}: logits must be a tensor Value of shape (batch, C) or (C,), "
@@ -192,7 +262,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
         raise ValueError(f"{who}: logits have shape {_fmt(x.shape)} but target has shape "
                          f"{_fmt(t.shape)}; give class indices of shape {_fmt(rows)} or "
                          f"one-hot rows of shape {_fmt(x.shape)}")
-    return _reduce(who, per, reduction)
+    return _reduce(per, reduction)
 
 
 # ---------------------------------------------------------------- regularisation

@@ -27,14 +27,20 @@ Samples are shuffled each epoch with a ``numpy.random.Generator`` seeded by
 error for ``loss="mse"`` (``Σ (ideal − actual)² / n``); ``loss="sse_half"`` with
 ``lr=E`` replays the article's update ``Δw = E·GRAD + α·Δw_prev`` exactly
 (``GRAD = −∂ sse_half/∂w``; ``∂ mse/∂w = 2·∂ sse_half/∂w`` for one output).
+
+Early stopping is a callback, as in Keras:
+``fit(..., callbacks=[EarlyStopping(patience=10)])`` (:class:`EarlyStopping`).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import signal
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable, Sequence
 
@@ -44,9 +50,10 @@ from . import data as _data
 from . import losses as _losses
 from . import optim as _optim
 from .engine import Value, no_grad
-from .history import Callback, History, StopTraining, ProgressBar
+from .history import Callback, EarlyStopping, History, StopTraining, ProgressBar
 
-__all__ = ["History", "Callback", "StopTraining", "fit", "evaluate", "predict", "LOSSES"]
+__all__ = ["History", "Callback", "EarlyStopping", "StopTraining", "fit", "evaluate",
+           "predict", "LOSSES"]
 
 Array = np.ndarray
 
@@ -90,6 +97,32 @@ def _resolve_loss(loss: str | Callable) -> Callable:
         return getattr(_losses, loss)
     raise ValueError(f"fit: unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a "
                      "function f(pred, target) -> scalar Value")
+
+
+def _takes_reduction(fn: Callable) -> bool:
+    try:
+        ps = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # no signature to read (a builtin)
+        return False
+    return "reduction" in ps and ps["reduction"].kind is not inspect.Parameter.POSITIONAL_ONLY
+
+
+def _reduced(fn: Callable, reduction: str) -> Callable:
+    """The loss of one batch, reduced over its samples as asked: a loss with a
+    ``reduction`` parameter (every loss in :mod:`~micrograd_nn.losses`) is given it; a
+    loss without one is taken to be a mean over the samples, so "sum" multiplies it by
+    the batch's number of samples."""
+    if _takes_reduction(fn):
+        return functools.partial(fn, reduction=reduction)
+    if reduction == "mean":
+        return fn
+
+    def summed(pred: Any, target: Any) -> Value:
+        value, k = fn(pred, target), len(target)
+        return value * float(k) if k != 1 else value
+
+    summed.__name__ = getattr(fn, "__name__", "custom")
+    return summed
 
 
 def _resolve_optimizer(optimizer: Any, params: list[Value], lr: float | None,
@@ -297,68 +330,38 @@ def evaluate(model: Any, X: Any, y: Any, loss: str | Callable = "mse") -> float:
     fn = _resolve_loss(loss)
     X = _inputs(model, X)
     y = _as_array(y, "y", X.dtype)
-    if y.ndim == 1 and fn is not _losses.softmax_cross_entropy \
-            and predict(model, X[:1]).shape[-1] == 1:
+    if y.ndim == 1 and predict(model, X[:1]).shape[-1] == 1:  # a column for one output
         y = y.reshape(-1, 1)
     with no_grad():
         return _batch_loss(model, fn, X, y).item()
 
 
-def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any = None,
-        lr: float | None = None, momentum: float = 0.0, epochs: int = 100,
-        batch_size: int | None = 1, shuffle: bool = True, seed: int | None = None,
-        validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
-        early_stopping: bool | int = False, min_delta: float = 0.0,
-        restore_best_weights: bool = True, target_error: float | None = None,
-        reduction: str = "mean", callbacks: Sequence[Any] = (), verbose: int = 1) -> History:
-    """Train ``model`` on ``X`` shape (n, n_features), ``y`` shape (n, n_targets).
+@dataclass
+class _FitArgs:
+    """fit's arguments checked and normalised by :func:`_check_fit_args`."""
 
-    - ``model``: a Module taking a batch (``MLP``, ``Sequential``) or a ``NeuronNet``
-      (fed one sample at a time). A 1-D ``y`` becomes a column for one-output models.
-    - ``loss``: a name in :data:`LOSSES` or ``f(pred, target) -> scalar Value``.
-    - ``optimizer``: None (``SGD(lr, momentum)``, the article's rule), "sgd", "adam",
-      "rprop", or an optimizer over ``model.parameters()`` (its own lr is used).
-    - ``lr``: the learning rate; None takes 0.5 for SGD (the article's 0.3-0.7 range)
-      and the optimizer's own default for "adam" (1e-3) and "rprop" (0.01).
-    - ``batch_size``: 1 stochastic, None batch, k mini-batch (module docstring).
-    - ``reduction``: "mean" (a batch's loss is the mean of its samples' losses) or
-      "sum" (their sum: the article's summed Δw). A custom loss is taken to be a mean
-      over the samples ("sum" multiplies it by the batch size); ``sse_half`` is a sum
-      already ("mean" divides it by the batch size).
-    - ``validation_data=(X_val, y_val)``, or ``validation_split``: a seeded random
-      fraction of X, y held out (rounded, at least one sample), by
-      :func:`~micrograd_nn.data.split`.
-    - ``early_stopping``: False, True (patience 10) or a patience in epochs: stop when
-      the monitored loss (``val_loss`` with validation data, else ``loss``) has not
-      fallen by more than ``min_delta`` for that many epochs; with
-      ``restore_best_weights`` the weights of the epoch with the lowest monitored loss
-      are put back at the end.
-    - ``target_error``: stop once the training loss is at or below it.
-    - ``callbacks``: :class:`Callback` objects or callables ``f(epoch, logs)``.
-    - ``verbose``: 0 silent, 1 a progress bar on stderr if it is a TTY, 2 one line per
-      epoch on stderr.
+    params: list[Value]
+    X: Array
+    y: Array
+    Xv: Array | None
+    yv: Array | None
+    loss_fn: Callable  # at its own default reduction: the errors History records
+    batch_loss_fn: Callable  # reduced over a batch's samples as fit's reduction asks
+    opt: Any
+    epochs: int
+    batch_size: int | None
+    callbacks: tuple[Any, ...]
+    rng: np.random.Generator
 
-    X (and y) are cast to the model's dtype: a float32 model trains in float32.
-    Returns a :class:`History`. Training stops early, whatever the settings, when the
-    loss becomes NaN or inf (``stop_reason="non_finite"``). The weights before the
-    first update count as epoch 0: with ``early_stopping`` and
-    ``restore_best_weights``, a run in which no epoch beats them puts them back
-    (``best_epoch == 0``).
 
-    Ctrl-C (KeyboardInterrupt) is re-raised, never swallowed, with the History so
-    far attached as ``exc.history`` (``stop_reason="interrupted"``, whole epochs
-    only). The model is left consistent: an optimizer step is applied whole or not
-    at all (in the main thread a Ctrl-C during a step waits for the step to finish;
-    a KeyboardInterrupt raised inside the step itself rolls the weights and the
-    optimizer state back), gradients are cleared (``p.grad = None``), and the best
-    weights are not restored. ``on_train_end`` callbacks are not called. A script
-    that should keep going after Ctrl-C catches it::
-
-        try:
-            h = fit(net, X, y, epochs=10_000)
-        except KeyboardInterrupt as e:
-            h = e.history
-    """
+def _check_fit_args(model: Any, X: Any, y: Any, loss: str | Callable, optimizer: Any,
+                    lr: float | None, momentum: float, epochs: Any, batch_size: Any,
+                    seed: int | None, validation_data: Any, validation_split: Any,
+                    target_error: Any, reduction: Any, callbacks: Any) -> _FitArgs:
+    """Every check of fit's arguments, in one place; raises TypeError/ValueError
+    (``fit: ...``) or returns them normalised: arrays in the model's dtype, a 1-D ``y``
+    as a column for a one-output model, the validation data (split off with the seeded
+    generator, which the shuffles then continue), the loss, the optimizer."""
     params = list(model.parameters()) if hasattr(model, "parameters") else None
     if not params:
         raise TypeError(f"fit: model must be a Module with parameters(), got "
@@ -376,28 +379,21 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
         raise ValueError(f"fit: validation_split must be in [0, 1), got {validation_split!r}")
     if validation_split and validation_data is not None:
         raise ValueError("fit: give validation_data or validation_split, not both")
-    if early_stopping is True:
-        patience = 10
-    elif early_stopping is False or early_stopping is None:
-        patience = 0
-    else:
-        patience = _check_count("early_stopping (patience)", early_stopping)
     if target_error is not None and not (isinstance(target_error, (int, float))
                                          and target_error >= 0):
         raise ValueError(f"fit: target_error must be a number >= 0, got {target_error!r}")
     if isinstance(callbacks, Callback) or callable(callbacks):
         callbacks = (callbacks,)
+    callbacks = tuple(callbacks)
     for cb in callbacks:
         if not (callable(cb) or hasattr(cb, "on_epoch_end")):
             raise TypeError(f"fit: a callback must be callable or have on_epoch_end(epoch, "
                             f"logs), got {type(cb).__name__}")
     loss_fn = _resolve_loss(loss)
-    # Built-in losses average over samples, except sse_half which adds them up.
-    summed = loss_fn is _losses.sse_half
     opt = _resolve_optimizer(optimizer, params, lr, momentum)
     rng = np.random.default_rng(seed)
 
-    if y.ndim == 1 and loss_fn is not _losses.softmax_cross_entropy:
+    if y.ndim == 1:
         probe = predict(model, X[:1])  # a column for one-output models: (n,) against
         if probe.ndim == 2 and probe.shape[1] == 1:  # (n, 1) would broadcast to (n, n)
             y = y.reshape(-1, 1)
@@ -417,57 +413,130 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
             yv = yv.reshape(-1, 1)
         if len(Xv) != len(yv):
             raise ValueError(f"fit: X_val has {len(Xv)} samples but y_val has {len(yv)}")
+    return _FitArgs(params, X, y, Xv, yv, loss_fn, _reduced(loss_fn, reduction), opt,
+                    epochs, batch_size, callbacks, rng)
+
+
+def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any = None,
+        lr: float | None = None, momentum: float = 0.0, epochs: int = 100,
+        batch_size: int | None = 1, shuffle: bool = True, seed: int | None = None,
+        validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
+        target_error: float | None = None, reduction: str = "mean",
+        callbacks: Sequence[Any] = (), verbose: int = 1) -> History:
+    """Train ``model`` on ``X`` shape (n, n_features), ``y`` shape (n, n_targets).
+
+    ``fit(model, X, y, lr=0.5, epochs=1000)`` is all most runs need. ``model``: a
+    Module taking a batch (``MLP``, ``Sequential``, ``NeuronNet``); a 1-D ``y`` becomes
+    a column for one-output models. The rest:
+
+    ==================== ============ ==================================================
+    argument             default      meaning
+    ==================== ============ ==================================================
+    ``loss``             "mse"        a name in ``LOSSES`` or ``f(pred, target) ->
+                                      scalar Value``
+    ``optimizer``        None         None (``SGD(lr, momentum)``, the article's rule),
+                                      "sgd", "adam", "rprop", or an optimizer over
+                                      ``model.parameters()`` (its own lr is used)
+    ``lr``               None         the learning rate; None: 0.5 for SGD (the
+                                      article's 0.3-0.7), "adam" 1e-3, "rprop" 0.01
+    ``momentum``         0.0          SGD's momentum (the article's α)
+    ``epochs``           100          the most epochs to run
+    ``batch_size``       1            1 stochastic, None batch, k mini-batch (module
+                                      docstring)
+    ``shuffle``          True         shuffle the samples each epoch
+    ``seed``             None         seeds the shuffles and ``validation_split``
+    ``validation_data``  None         ``(X_val, y_val)``
+    ``validation_split`` 0.0          hold out a seeded random fraction of X, y
+                                      (rounded, at least one sample), by
+                                      ``data.split``
+    ``target_error``     None         stop once the training loss is at or below it
+    ``reduction``        "mean"       a batch's loss: the "mean" of its samples' losses
+                                      or their "sum" (the article's summed Δw); passed
+                                      on to the loss (a loss without a ``reduction``
+                                      parameter is taken to be a mean; "sum" multiplies
+                                      it by the batch's sample count)
+    ``callbacks``        ()           ``Callback`` objects (such as
+                                      ``EarlyStopping``) or callables
+                                      ``f(epoch, logs)``
+    ``verbose``          1            0 silent, 1 a progress bar on stderr if it is a
+                                      TTY, 2 one line per epoch on stderr
+    ==================== ============ ==================================================
+
+    Early stopping: ``callbacks=[EarlyStopping(patience=10)]`` stops when the monitored
+    loss (``val_loss`` with validation data, else ``loss``) has not fallen by more than
+    ``min_delta`` for ``patience`` epochs, and puts back the weights of the epoch with
+    the lowest monitored loss (see :class:`EarlyStopping`).
+
+    X (and y) are cast to the model's dtype: a float32 model trains in float32.
+    Returns a :class:`History`; the errors it records are the loss at its own default
+    reduction on all the samples (for "mse" the mean, whatever ``reduction``). Training
+    stops early, whatever the settings, when the loss becomes NaN or inf
+    (``stop_reason="non_finite"``). The weights before the first update count as epoch
+    0: ``History.best_epoch`` is 0 when no epoch beats them (and
+    :class:`EarlyStopping` then puts them back).
+
+    Ctrl-C (KeyboardInterrupt) is re-raised, never swallowed, with the History so
+    far attached as ``exc.history`` (``stop_reason="interrupted"``, whole epochs
+    only). The model is left consistent: an optimizer step is applied whole or not
+    at all (in the main thread a Ctrl-C during a step waits for the step to finish;
+    a KeyboardInterrupt raised inside the step itself rolls the weights and the
+    optimizer state back), gradients are cleared (``p.grad = None``), and the best
+    weights are not restored. ``on_train_end`` callbacks are not called. A script
+    that should keep going after Ctrl-C catches it::
+
+        try:
+            h = fit(net, X, y, epochs=10_000)
+        except KeyboardInterrupt as e:
+            h = e.history
+    """
+    a = _check_fit_args(model, X, y, loss, optimizer, lr, momentum, epochs, batch_size,
+                        seed, validation_data, validation_split, target_error, reduction,
+                        callbacks)
+    params, X, y, Xv, yv, opt = a.params, a.X, a.y, a.Xv, a.yv, a.opt
     n = len(X)
-    bs = n if batch_size is None else min(batch_size, n)
+    bs = n if a.batch_size is None else min(a.batch_size, n)
     groups = _layer_groups(model)
     hist = History(grad_norms={name: [] for name, _ in groups},
                    monitor="val_loss" if Xv is not None else "loss",
                    params={"loss": loss if isinstance(loss, str) else getattr(
                        loss, "__name__", "custom"), "lr": getattr(opt, "lr", lr),
                        "momentum": getattr(opt, "momentum", momentum),
-                       "epochs": epochs, "batch_size": batch_size, "seed": seed,
+                       "epochs": a.epochs, "batch_size": a.batch_size, "seed": seed,
                        "optimizer": type(opt).__name__, "reduction": reduction,
                        "n_samples": n, "output_activation": output_activation(model)},
                    data_stats=_data_stats(X, y, Xv, yv))
-    bar = ProgressBar(epochs, verbose)
+    bar = ProgressBar(a.epochs, verbose)
     guard = _StepGuard()
     t0 = time.perf_counter()
     try:
         guard.install()
-        for cb in callbacks:
-            if hasattr(cb, "on_train_begin"):
-                cb.on_train_begin(dict(hist.params))
-        hist.initial_loss = evaluate(model, X, y, loss_fn)
+        hist.initial_loss = start = evaluate(model, X, y, a.loss_fn)
         if Xv is not None:
-            hist.initial_val_loss = evaluate(model, Xv, yv, loss_fn)
-        # The untrained weights are epoch 0: the first candidate for the best (a run
-        # whose every step makes things worse restores them) and the reference the
-        # first epoch must improve on to reset the patience.
-        start = hist.initial_val_loss if Xv is not None else hist.initial_loss
-        best = ref = start if math.isfinite(start) else math.inf
-        best_snap = _snapshot(params) if patience and restore_best_weights \
-            and math.isfinite(start) else None
-        wait = 0
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(n) if shuffle else np.arange(n)
+            hist.initial_val_loss = start = evaluate(model, Xv, yv, a.loss_fn)
+        begin = {**hist.params, "monitor": hist.monitor, "initial_loss": hist.initial_loss,
+                 "initial_val_loss": hist.initial_val_loss}
+        for cb in a.callbacks:
+            if hasattr(cb, "set_model"):
+                cb.set_model(model)
+            if hasattr(cb, "on_train_begin"):
+                cb.on_train_begin(dict(begin))
+        # The untrained weights are epoch 0 (start: its monitored loss), the first
+        # candidate for the best epoch.
+        best = start if math.isfinite(start) else math.inf
+        for epoch in range(1, a.epochs + 1):
+            order = a.rng.permutation(n) if shuffle else np.arange(n)
             sums = [0.0] * len(groups)
             steps = 0
-            for begin in range(0, n, bs):
-                idx = order[begin:begin + bs]
+            for begin_at in range(0, n, bs):
+                idx = order[begin_at:begin_at + bs]
                 opt.zero_grad()
-                batch_loss = _batch_loss(model, loss_fn, X[idx], y[idx])
-                k = len(idx)  # reduce over the batch's samples as asked
-                scale = (1.0 if reduction == "sum" else 1.0 / k) if summed else \
-                    (float(k) if reduction == "sum" else 1.0)
-                if scale != 1.0:
-                    batch_loss = batch_loss * scale
-                batch_loss.backward()
+                _batch_loss(model, a.batch_loss_fn, X[idx], y[idx]).backward()
                 for j, (_, ps) in enumerate(groups):
                     sums[j] += math.sqrt(sum(_sq_norm(p) for p in ps))
                 guard.step(opt, params)
                 steps += 1
-            train_loss = evaluate(model, X, y, loss_fn)
-            val_loss = evaluate(model, Xv, yv, loss_fn) if Xv is not None else None
+            train_loss = evaluate(model, X, y, a.loss_fn)
+            val_loss = evaluate(model, Xv, yv, a.loss_fn) if Xv is not None else None
             # record the epoch; `epochs` last, so an interrupt in between is undone
             # by cutting the lists back to hist.epochs
             for j, (name, _) in enumerate(groups):
@@ -478,14 +547,8 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
             hist.epochs = epoch
             bar.update(epoch, train_loss, val_loss)
             watched = train_loss if val_loss is None else val_loss
-            if watched < best:  # the lowest so far: the weights to restore
+            if watched < best:  # the lowest so far
                 best, hist.best_epoch = watched, epoch
-                if patience and restore_best_weights:
-                    best_snap = _snapshot(params)
-            if watched < ref - min_delta:  # improved by more than min_delta: patience restarts
-                ref, wait = watched, 0
-            else:
-                wait += 1
             logs = {"epoch": epoch, "loss": train_loss, "val_loss": val_loss,
                     "grad_norms": {k: v[-1] for k, v in hist.grad_norms.items()},
                     "time": time.perf_counter() - t0}
@@ -494,24 +557,18 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
                 stop = "non_finite"
             elif target_error is not None and train_loss <= target_error:
                 stop = "target_error"
-            elif patience and wait >= patience:
-                stop = "early_stopping"
-            for cb in callbacks:
+            for cb in a.callbacks:
                 try:
                     fn = cb.on_epoch_end if hasattr(cb, "on_epoch_end") else cb
                     if fn(epoch, logs) is True:
                         stop = stop or "callback"
-                except StopTraining:
-                    stop = stop or "callback"
+                except StopTraining as e:
+                    stop = stop or e.reason
             if stop:
                 hist.stop_reason = stop
                 break
         else:
             hist.stop_reason = "epochs"
-        if best_snap is not None and hist.best_epoch != hist.epochs:
-            with guard:  # a half-restored model would be neither the best nor the last
-                _restore(params, best_snap)
-            hist.restored = True
     except KeyboardInterrupt as e:
         _interrupted(hist, params, bar, t0)
         e.history = hist  # type: ignore[attr-defined]
@@ -519,10 +576,10 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
     finally:
         guard.uninstall()
     hist.seconds = time.perf_counter() - t0
-    hist.data_stats.update(_output_stats(model, X))
     bar.update(hist.epochs, hist.loss[-1], hist.val_loss[-1] if hist.val_loss else None,
                done=True)
-    for cb in callbacks:
+    for cb in a.callbacks:
         if hasattr(cb, "on_train_end"):
-            cb.on_train_end(hist)
+            cb.on_train_end(hist)  # EarlyStopping puts the best weights back here
+    hist.data_stats.update(_output_stats(model, X))  # of the weights fit returns
     return hist

@@ -9,7 +9,7 @@ from micrograd_nn.data import and_, sine, xor
 from micrograd_nn.diagnose import ADVICE, KINDS, Diagnosis, Finding, diagnose
 from micrograd_nn.neurons import NeuronNet
 from micrograd_nn.nn import MLP
-from micrograd_nn.train import History, fit, predict
+from micrograd_nn.train import EarlyStopping, History, fit, predict
 
 X, Y = xor()
 
@@ -132,7 +132,7 @@ def test_early_stopping_run_is_not_told_to_train_longer():
     Xv, yv = sine(50, seed=2)
     net = MLP(1, [64, 64], 1, activation="tanh", output_activation=None, seed=0)
     h = fit(net, Xt, yt, lr=0.05, momentum=0.9, epochs=400, batch_size=None, seed=0,
-            validation_data=(Xv, yv), early_stopping=20, verbose=0)
+            validation_data=(Xv, yv), callbacks=[EarlyStopping(patience=20)], verbose=0)
     assert h.stop_reason == "early_stopping"
     d = diagnose(h)
     assert d.kinds[0] == "converged", str(d)
@@ -287,8 +287,8 @@ def _diverging_early_stopped_run():
     # until patience runs out (8970 -> 3.9e17)
     Xs, ys = sine(10)
     net = MLP(1, [], 1, output_activation=None, seed=0)
-    h = fit(net, Xs * 100, ys, lr=3e-4, epochs=200, batch_size=None, early_stopping=5,
-            verbose=0)
+    h = fit(net, Xs * 100, ys, lr=3e-4, epochs=200, batch_size=None,
+            callbacks=[EarlyStopping(patience=5)], verbose=0)
     return net, h
 
 

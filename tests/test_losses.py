@@ -140,15 +140,20 @@ def test_sse_half_list_of_values():
 # ---------------------------------------------------------------- bce_with_logits
 
 
+@pytest.mark.parametrize("shape", [(6, 2), (6, 1), (6,)])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_bce_with_logits_matches_torch(reduction):
-    x = np.random.default_rng(2).normal(scale=3, size=(6, 2))
-    t = np.random.default_rng(3).uniform(size=(6, 2))
+def test_bce_with_logits_matches_torch(reduction, shape):
+    x = np.random.default_rng(2).normal(scale=3, size=shape)
+    t = np.random.default_rng(3).uniform(size=shape)
     xv = Value(x)
     loss = bce_with_logits(xv, t, reduction=reduction)
     loss.backward()
     tx = torch.tensor(x, requires_grad=True)
-    tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t), reduction=reduction)
+    if reduction == "sum" and len(shape) == 2:  # a sum over the samples of their means
+        tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t), reduction="none")
+        tl = tl.mean(dim=1).sum()  # (Keras's sum; PyTorch's for one output)
+    else:
+        tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t), reduction=reduction)
     tl.backward()
     assert loss.item() == pytest.approx(tl.item(), rel=1e-13)
     np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
@@ -190,8 +195,8 @@ def test_bce_with_logits_list_of_values_matches_tensor():
 def test_bce_with_logits_errors():
     with pytest.raises(ValueError, match=r"\(3,\) but target has shape \(2,\)"):
         bce_with_logits(Value(np.zeros(3)), [0.0, 1.0])
-    with pytest.raises(ValueError, match="reduction must be"):
-        bce_with_logits(Value(np.zeros(2)), [0.0, 1.0], reduction="none")
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none'"):
+        bce_with_logits(Value(np.zeros(2)), [0.0, 1.0], reduction="max")
 
 
 # ---------------------------------------------------------------- softmax_cross_entropy
@@ -275,6 +280,99 @@ def test_softmax_ce_errors():
         softmax_cross_entropy(Value(np.zeros((2, 2, 2))), [0, 1])
     with pytest.raises(ValueError, match="reduction must be"):
         softmax_cross_entropy(x, [0, 1], reduction="max")
+
+
+# ---------------------------------------------------------------- reduction=, every loss
+# A loss reduces over the samples (the first axis): "sum" = "mean" × n_samples, "none" the
+# per-sample losses, whose mean is "mean". The defaults keep each loss's own numbers.
+
+
+def _cases():
+    r = np.random.default_rng(11)
+    p, t = r.normal(size=(5, 3)), r.normal(size=(5, 3))
+    x, u = r.normal(scale=2, size=(5, 3)), r.uniform(size=(5, 3))
+    lx, cls = r.normal(size=(5, 3)), r.integers(0, 3, size=5)
+    return {"mse": (mse, p, t), "sse_half": (sse_half, p, t),
+            "bce_with_logits": (bce_with_logits, x, u),
+            "softmax_cross_entropy": (softmax_cross_entropy, lx, cls)}
+
+
+LOSS_NAMES = ["mse", "sse_half", "bce_with_logits", "softmax_cross_entropy"]
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_sum_is_mean_times_the_samples_and_none_gives_one_loss_per_sample(name):
+    fn, pred, target = _cases()[name]
+    grads = {}
+    vals = {}
+    for red in ("mean", "sum", "none"):
+        pv = Value(pred)
+        out = fn(pv, target, reduction=red)
+        vals[red] = out.data
+        (out.sum() if red == "none" else out).backward()
+        grads[red] = pv.grad
+    assert np.shape(vals["mean"]) == np.shape(vals["sum"]) == () and vals["none"].shape == (5,)
+    assert vals["sum"] == pytest.approx(5 * vals["mean"], rel=1e-13)
+    assert vals["none"].mean() == pytest.approx(vals["mean"], rel=1e-13)
+    np.testing.assert_allclose(grads["sum"], 5 * grads["mean"], rtol=1e-12)
+    np.testing.assert_allclose(grads["none"], grads["sum"], rtol=1e-12)
+
+
+def test_the_per_sample_losses_by_hand():
+    p, t = np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [1.0, 3.0]])
+    np.testing.assert_allclose(mse(Value(p), t, reduction="none").data, [2.5, 5.0])
+    assert mse(Value(p), t, reduction="sum").item() == pytest.approx(7.5)
+    np.testing.assert_allclose(sse_half(Value(p), t, reduction="none").data, [2.5, 5.0])
+    assert sse_half(Value(p), t, reduction="mean").item() == pytest.approx(3.75)
+    x, u = np.zeros((2, 2)), np.full((2, 2), 0.5)
+    np.testing.assert_allclose(bce_with_logits(Value(x), u, reduction="none").data,
+                               [np.log(2)] * 2)
+    lx = np.zeros((2, 4))
+    np.testing.assert_allclose(softmax_cross_entropy(Value(lx), [0, 3], reduction="none").data,
+                               [np.log(4)] * 2)
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_the_default_reduction_is_each_losses_own(name):
+    fn, pred, target = _cases()[name]
+    default = fn(Value(pred), target).item()
+    own = "sum" if name == "sse_half" else "mean"  # sse_half is a sum by definition
+    assert default == fn(Value(pred), target, reduction=own).item()
+    if name == "sse_half":
+        assert default == pytest.approx(0.5 * np.sum((pred - target) ** 2), rel=1e-14)
+    if name == "mse":
+        assert fn(Value(pred), target).op == "mse"  # still the fused op
+
+
+@pytest.mark.parametrize("name", ["mse", "sse_half", "bce_with_logits"])
+def test_reduction_on_a_list_of_scalar_values_matches_the_tensor(name):
+    fn, pred, target = _cases()[name]
+    p, t = pred[:, 0], target[:, 0]
+    for red in ("mean", "sum", "none"):
+        vals = [Value(float(v)) for v in p]
+        out = fn(vals, t, reduction=red)
+        ref = fn(Value(p), t, reduction=red)
+        np.testing.assert_allclose(out.data, ref.data, rtol=1e-14)
+        (out.sum() if red == "none" else out).backward()
+        pv = Value(p)
+        r = fn(pv, t, reduction=red)
+        (r.sum() if red == "none" else r).backward()
+        np.testing.assert_allclose([v.grad for v in vals], pv.grad, rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["mse", "sse_half", "bce_with_logits"])
+def test_one_sample_reductions_agree(name):
+    fn, pred, target = _cases()[name]
+    p, t = Value(float(pred[0, 0])), float(target[0, 0])
+    vals = {red: fn(p, t, reduction=red).item() for red in ("mean", "sum", "none")}
+    assert len(set(vals.values())) == 1
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_an_unknown_reduction_is_an_error(name):
+    fn, pred, target = _cases()[name]
+    with pytest.raises(ValueError, match=f"{name}: reduction must be 'mean', 'sum' or 'none'"):
+        fn(Value(pred), target, reduction="max")
 
 
 # ---------------------------------------------------------------- penalties

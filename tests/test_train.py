@@ -17,10 +17,19 @@ try:  # network_from_model is moving from deltas to explain: either place works
     from micrograd_nn.explain import network_from_model
 except ImportError:
     from micrograd_nn.deltas import network_from_model
+from micrograd_nn.losses import mse
 from micrograd_nn.neurons import NeuronNet
 from micrograd_nn.nn import MLP
 from micrograd_nn.optim import SGD, Adam
-from micrograd_nn.train import Callback, History, StopTraining, evaluate, fit, predict
+from micrograd_nn.train import (
+    Callback,
+    EarlyStopping,
+    History,
+    StopTraining,
+    evaluate,
+    fit,
+    predict,
+)
 
 X, Y = xor()
 
@@ -108,6 +117,46 @@ def test_mse_sum_reduction_equals_sse_half_times_two_over_outputs():
         np.testing.assert_allclose(p.data, q.data, atol=1e-12)
 
 
+def test_fit_passes_its_reduction_to_the_loss():
+    # training steps get fit's reduction; the recorded errors are the loss's own default
+    calls = []
+
+    def loss(pred, target, reduction="mean"):
+        calls.append(reduction)
+        return mse(pred, target, reduction=reduction)
+
+    a, b = MLP(2, [3], 1, seed=5), MLP(2, [3], 1, seed=5)
+    ha = fit(a, X, Y, loss=loss, lr=0.35, epochs=2, batch_size=2, reduction="sum", seed=0,
+             verbose=0)
+    hb = fit(b, X, Y, loss="mse", lr=0.35, epochs=2, batch_size=2, reduction="sum", seed=0,
+             verbose=0)
+    assert calls.count("sum") == 4 and set(calls) == {"sum", "mean"}  # 2 epochs x 2 batches
+    assert ha.loss == hb.loss and ha.params["reduction"] == "sum"
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_a_loss_without_reduction_is_a_mean_summed_by_the_batch_size():
+    a, b = MLP(2, [3], 2, seed=5), MLP(2, [3], 2, seed=5)
+    Y2 = np.hstack([Y, 1 - Y])
+    fit(a, X, Y2, loss=lambda p, t: mse(p, t), lr=0.35, epochs=2, batch_size=3,
+        reduction="sum", seed=0, verbose=0)
+    fit(b, X, Y2, loss="mse", lr=0.35, epochs=2, batch_size=3, reduction="sum", seed=0,
+        verbose=0)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_allclose(p.data, q.data, rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("loss", ["mse", "sse_half", "bce_with_logits"])
+def test_fit_sum_is_the_mean_times_the_batch_size(loss):
+    # one batch of 4: a step with reduction="sum" and lr is the step of "mean" and 4*lr
+    a, b = MLP(2, [3], 1, seed=6), MLP(2, [3], 1, seed=6)
+    fit(a, X, Y, loss=loss, lr=0.1, epochs=1, batch_size=None, reduction="sum", verbose=0)
+    fit(b, X, Y, loss=loss, lr=0.4, epochs=1, batch_size=None, reduction="mean", verbose=0)
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        np.testing.assert_allclose(p.data, q.data, rtol=0, atol=1e-12)
+
+
 def test_shuffling_is_seeded():
     def run(seed, shuffle=True):
         net = MLP(2, [3], 1, seed=1)
@@ -174,7 +223,7 @@ def _overfit_run(**kw):
 
 
 def test_early_stopping_stops_and_restores_the_best_weights():
-    net, h, (Xv, yv) = _overfit_run(early_stopping=15)
+    net, h, (Xv, yv) = _overfit_run(callbacks=[EarlyStopping(patience=15)])
     assert h.stop_reason == "early_stopping"
     assert h.epochs == h.best_epoch + 15 and h.epochs < 400
     assert h.restored
@@ -183,7 +232,7 @@ def test_early_stopping_stops_and_restores_the_best_weights():
 
 
 def test_early_stopping_without_restore_keeps_the_last_weights():
-    net, h, (Xv, yv) = _overfit_run(early_stopping=15, restore_best_weights=False)
+    net, h, (Xv, yv) = _overfit_run(callbacks=[EarlyStopping(patience=15, restore_best=False)])
     assert not h.restored
     assert evaluate(net, Xv, yv) == pytest.approx(h.val_loss[-1], rel=1e-12)
 
@@ -319,7 +368,7 @@ def test_softmax_cross_entropy_with_class_indices():
     (dict(validation_split=1.5), ValueError, r"validation_split must be in \[0, 1\)"),
     (dict(validation_split=0.25, validation_data=(X, Y)), ValueError, "not both"),
     (dict(validation_data=X), TypeError, "must be a pair"),
-    (dict(early_stopping=-2), ValueError, "patience"),
+    (dict(early_stopping=5), TypeError, "early_stopping"),  # a callback now: EarlyStopping
     (dict(target_error=-1.0), ValueError, "target_error must be a number >= 0"),
     (dict(callbacks=[3]), TypeError, "a callback must be callable"),
 ])
@@ -368,8 +417,8 @@ def test_early_stopping_with_min_delta_restores_the_lowest_epoch():
     # the error falls by less than min_delta per epoch: patience runs out, yet the
     # lowest error is at a later epoch than the last "significant" improvement
     net = MLP(2, [4], 1, seed=0)
-    h = fit(net, X, Y, lr=0.5, momentum=0.9, epochs=60, early_stopping=5, min_delta=0.01,
-            seed=0, verbose=0)
+    h = fit(net, X, Y, lr=0.5, momentum=0.9, epochs=60, seed=0, verbose=0,
+            callbacks=[EarlyStopping(patience=5, min_delta=0.01)])
     assert h.stop_reason == "early_stopping" and h.restored
     assert h.best_epoch == int(np.argmin(h.loss)) + 1
     assert evaluate(net, X, Y) == pytest.approx(min(h.loss), rel=1e-12)
@@ -609,8 +658,8 @@ def test_the_untrained_weights_are_the_best_when_every_step_makes_things_worse()
     Xs, ys = sine(10)  # unscaled inputs (x100) and too large a step: every epoch is worse
     net = MLP(1, [], 1, output_activation=None, seed=0)
     start = [p.data.copy() for p in net.parameters()]
-    h = fit(net, Xs * 100, ys, lr=3e-4, epochs=200, batch_size=None, early_stopping=5,
-            verbose=0)
+    h = fit(net, Xs * 100, ys, lr=3e-4, epochs=200, batch_size=None,
+            callbacks=[EarlyStopping(patience=5)], verbose=0)
     assert h.stop_reason == "early_stopping" and h.epochs == 5
     assert h.best_epoch == 0 and h.restored
     assert all(v > h.initial_loss for v in h.loss)
