@@ -307,7 +307,7 @@ def cmd_train(a: argparse.Namespace) -> int:
     from .nn import MLP
     from .notation import ARTICLE_E, lr_for
     from .serialize import paths
-    from .train import fit
+    from .train import EarlyStopping, fit
 
     _train_flags(a)
     if a.out is not None:  # where the model goes is checked before the training, not after
@@ -361,10 +361,11 @@ def cmd_train(a: argparse.Namespace) -> int:
                 h = fit(model, X, y, loss=a.loss, optimizer=None if sgd else a.optimizer,
                         lr=lr, momentum=momentum, epochs=a.epochs, batch_size=batch,
                         seed=a.seed, validation_split=a.val_split,
-                        early_stopping=a.early_stopping or False,
                         target_error=a.target_error, verbose=0 if lines else a.verbose,
                         callbacks=([_ProgressLines(a.epochs)] if lines else [])
-                        + ([snaps] if snaps else []))
+                        + ([snaps] if snaps else [])
+                        + ([EarlyStopping(patience=a.early_stopping)]
+                           if a.early_stopping else []))
         except KeyboardInterrupt as e:
             return _train_interrupted(a, model, getattr(e, "history", None))
         val = f", validation loss {h.val_loss[-1]:.6g}" if h.val_loss else ""
