@@ -58,9 +58,10 @@ __all__ = ["sweep", "SweepResult", "trial_seed", "run_trial", "MODEL_KEYS", "FIT
 #: The arguments of ``fit`` a space (or a fixed keyword) may set. ``seed`` is the
 #: sweep's (one per repeat), ``verbose`` is 0, ``validation_data`` is ``sweep``'s own
 #: argument and ``callbacks`` would have to travel to other processes: all left out.
+#: ``early_stopping`` (a patience) is in: each trial makes its own EarlyStopping callback.
 FIT_KEYS = tuple(n for n in inspect.signature(_fit).parameters
                  if n not in ("model", "X", "y", "seed", "validation_data", "verbose",
-                              "callbacks"))
+                              "callbacks")) + _run.CALLBACK_KEYS
 _WHY_NOT = {"seed": "the seeds are derived per repeat from sweep(seed=...)",
             "verbose": "trials train silently; pass progress= to sweep to follow them",
             "validation_data": "pass validation_data= to sweep itself",
