@@ -8,9 +8,9 @@ memorises the noise: the training error falls towards 0 while the validation err
 rises again, and between the training points the fitted curve wiggles (the
 article's "red apples only" network). Two fixes, each from the same start:
 
-* early stopping: ``fit(..., early_stopping=50, restore_best_weights=True)`` stops
-  once the validation error has not improved for 50 epochs and puts back the
-  weights of its best epoch;
+* early stopping: ``fit(..., callbacks=[EarlyStopping(patience=50)])`` stops once
+  the validation error has not improved for 50 epochs and puts back the weights of
+  its best epoch;
 * L2 weight decay: ``SGD(..., weight_decay=0.01)`` adds ``0.01·w`` to every gradient,
   pulling the weights towards 0, so the curve stays smooth.
 
@@ -28,7 +28,7 @@ from micrograd_nn.data import sine
 from micrograd_nn.diagnose import diagnose
 from micrograd_nn.nn import MLP
 from micrograd_nn.optim import SGD
-from micrograd_nn.train import History, evaluate, fit, predict
+from micrograd_nn.train import EarlyStopping, History, evaluate, fit, predict
 
 try:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -44,13 +44,14 @@ RUNS = {"plain": {}, "early stopping": {"early_stopping": 50},
         "weight decay 0.01": {"weight_decay": 0.01}}
 
 
-def train(early_stopping: int | bool = False, weight_decay: float = 0.0) -> tuple[MLP, History]:
-    """The big net from seed SEED, trained on (X, Y), validated on (XV, YV)."""
+def train(early_stopping: int = 0, weight_decay: float = 0.0) -> tuple[MLP, History]:
+    """The big net from seed SEED, trained on (X, Y), validated on (XV, YV);
+    ``early_stopping``: a patience in epochs (0: none)."""
     net = MLP(1, [32, 32], 1, activation="tanh", output_activation=None, seed=SEED)
     opt = SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=weight_decay)
+    stop = [EarlyStopping(patience=early_stopping)] if early_stopping else []
     hist = fit(net, X, Y, optimizer=opt, epochs=EPOCHS, batch_size=None,
-               validation_data=(XV, YV), early_stopping=early_stopping,
-               restore_best_weights=True, seed=SEED, verbose=0)
+               validation_data=(XV, YV), callbacks=stop, seed=SEED, verbose=0)
     return net, hist
 
 
