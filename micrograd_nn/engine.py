@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from ._data import as_data, as_operand, fmt, shape_error
 from .ops import CAST, OPS, Op
 
 ndarray = np.ndarray
+_np: Any = np  # numpy, for Value's ndarray methods (see there)
 _new = object.__new__
 
 
@@ -198,6 +199,7 @@ def apply(op: Op | str, *inputs: Any, params: tuple = ()) -> Value:
     """
     if type(op) is str:
         op = OPS[op]
+    op = cast(Op, op)  # a name was looked up above
     if len(inputs) != op.nin:
         raise TypeError(f"{op.name}: takes {op.nin} inputs, got {len(inputs)}")
     ins, args, rg = list(inputs), [], False
@@ -223,7 +225,7 @@ def apply(op: Op | str, *inputs: Any, params: tuple = ()) -> Value:
 
 def _io(n: Value) -> tuple[tuple, tuple]:
     """A graph node's inputs (Values or constants) and its forward's arguments."""
-    nin, a, b, ctx = n._op.nin, n._a, n._b, n._ctx
+    nin, a, b, ctx = cast(Op, n._op).nin, n._a, n._b, n._ctx  # n is a graph node
     if nin == 1:
         return (a,), (a.data if isinstance(a, Value) else a, *ctx)
     ins = (a, b, *ctx[:nin - 2]) if nin > 2 else (a, b)
@@ -253,6 +255,10 @@ class Value:
 
     __slots__ = ("data", "_grad", "label", "requires_grad", "_op", "_a", "_b", "_ctx",
                  "_pending")
+    # the slots' types, for mypy (no class attributes: annotations only)
+    _grad: Any  # None, or a float / ndarray like data (a Value under create_graph)
+    _a: Any  # the op's first and second inputs: Values, constants or None
+    _b: Any
 
     def __init__(self, data: Any, label: str = "", requires_grad: bool = True, *,
                  copy: bool = True) -> None:
@@ -276,12 +282,6 @@ class Value:
             self._grad = 0.0 if type(d) is float else np.zeros_like(d)
         return self._grad
 
-    @property
-    def has_grad(self) -> bool:
-        """Whether a gradient is stored (False before any backward pass reached this
-        Value and after ``grad = None``): optimizers skip parameters without one."""
-        return self._grad is not None
-
     @grad.setter
     def grad(self, value: Any) -> None:
         """``None`` resets; a number fills the Value's shape; an array must have that shape."""
@@ -296,6 +296,12 @@ class Value:
         else:
             raise ValueError(f"grad: an array of shape {fmt(g.shape)} for a Value of shape "
                              f"{fmt(self.shape)}; give that shape (or a number, or None)")
+
+    @property
+    def has_grad(self) -> bool:
+        """Whether a gradient is stored (False before any backward pass reached this
+        Value and after ``grad = None``): optimizers skip parameters without one."""
+        return self._grad is not None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -503,60 +509,61 @@ class Value:
         return self.transpose()
 
     # ------------------------------------------------------------ ndarray's methods
-    # As on ndarray, each is numpy's function of the same name applied to this Value.
+    # As on ndarray, each is numpy's function of the same name applied to this Value
+    # (_np: numpy typed Any, as its stubs do not know the __array_function__ dispatch).
     def min(self, axis: Any = None, keepdims: bool = False) -> Value:
         """Minimum; tied minima share the gradient equally."""
-        return np.min(self, axis=axis, keepdims=keepdims)
+        return _np.min(self, axis=axis, keepdims=keepdims)
 
     def prod(self, axis: Any = None, keepdims: bool = False) -> Value:
-        return np.prod(self, axis=axis, keepdims=keepdims)
+        return _np.prod(self, axis=axis, keepdims=keepdims)
 
     def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Value:
         """mean((x - mean(x))**2) * n / (n - ddof)."""
-        return np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+        return _np.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Value:
-        return np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+        return _np.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def cumsum(self, axis: Any = None) -> Value:
-        return np.cumsum(self, axis=axis)
+        return _np.cumsum(self, axis=axis)
 
     def cumprod(self, axis: Any = None) -> Value:
-        return np.cumprod(self, axis=axis)
+        return _np.cumprod(self, axis=axis)
 
     def ravel(self) -> Value:
-        return np.ravel(self)
+        return _np.ravel(self)
 
     def flatten(self) -> Value:
-        return np.ravel(self)
+        return _np.ravel(self)
 
     def squeeze(self, axis: Any = None) -> Value:
-        return np.squeeze(self, axis=axis)
+        return _np.squeeze(self, axis=axis)
 
     def swapaxes(self, axis1: int, axis2: int) -> Value:
-        return np.swapaxes(self, axis1, axis2)
+        return _np.swapaxes(self, axis1, axis2)
 
     def clip(self, min: Any = None, max: Any = None) -> Value:  # noqa: A002 (numpy's names)
-        return np.clip(self, min, max)
+        return _np.clip(self, min, max)
 
     def dot(self, other: Any) -> Value:
-        return np.dot(self, other)
+        return _np.dot(self, other)
 
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
-        return np.trace(self, offset=offset, axis1=axis1, axis2=axis2)
+        return _np.trace(self, offset=offset, axis1=axis1, axis2=axis2)
 
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Value:
-        return np.diagonal(self, offset=offset, axis1=axis1, axis2=axis2)
+        return _np.diagonal(self, offset=offset, axis1=axis1, axis2=axis2)
 
     def repeat(self, repeats: Any, axis: Any = None) -> Value:
-        return np.repeat(self, repeats, axis=axis)
+        return _np.repeat(self, repeats, axis=axis)
 
     def take(self, indices: Any, axis: Any = None) -> Value:
-        return np.take(self, indices, axis=axis)
+        return _np.take(self, indices, axis=axis)
 
     def round(self, decimals: int = 0) -> Value:
         """Rounded data; its gradient is 0 (a step function)."""
-        return np.round(self, decimals)
+        return _np.round(self, decimals)
 
     def argmax(self, axis: Any = None) -> Any:
         """Index of the maximum (a plain int or int array: no gradient)."""
