@@ -20,13 +20,13 @@ exception (a failing VJP, Ctrl-C) clears them, so the graph stays usable.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ._data import fit
 from .engine import Value, _io, as_value, enable_grad
-from .opdef import BROADCAST_TO, SUM, call, shape_of, unbroadcast
+from .opdef import BROADCAST_TO, SUM, Op, call, shape_of, unbroadcast
 from .ops import ADD as _ADD
 from .ops import CAST
 from .ops import MUL as _MUL
@@ -37,7 +37,7 @@ __all__ = ["backward", "count_children", "grad", "propagate"]
 
 
 def _node_inputs(n: Value) -> tuple:
-    return (n._a, n._b) if n._op.nin <= 2 else _io(n)[0]
+    return (n._a, n._b) if cast(Op, n._op).nin <= 2 else _io(n)[0]
 
 
 def count_children(roots: Sequence[Value]) -> list[Value]:
@@ -55,7 +55,8 @@ def count_children(roots: Sequence[Value]) -> list[Value]:
     pop, push, leaf = stack.pop, stack.append, leaves.append
     while stack:
         n = pop()
-        p, i, last = n._a, 0, n._op.nin - 1
+        # n._op is set: only nodes are pushed (no check here, the hot loop)
+        p, i, last = n._a, 0, n._op.nin - 1  # type: ignore[union-attr]
         while True:  # over the node's inputs, without a tuple per node (allocations wake
             # the garbage collector, which then scans the whole live graph: W1)
             if (type(p) is Value or isinstance(p, Value)) and p.requires_grad:
@@ -123,9 +124,10 @@ def _propagate_data(stack: list[Value]) -> None:
     :func:`_accumulate`: the scalar path's backward is mostly these few lines (W1).
     """
     pop, push = stack.pop, stack.append
+    op: Op  # n._op is set: only nodes are pushed (no check here, the hot loop)
     while stack:
         n = pop()
-        op, g, ans, a = n._op, n._grad, n.data, n._a
+        op, g, ans, a = n._op, n._grad, n.data, n._a  # type: ignore[assignment]
         ctx = n._ctx
         if ctx or op.nin > 2:
             if op.nin == 1:  # a unary op with static arguments (sum, reshape, ...)
@@ -212,9 +214,9 @@ def _propagate_graph(stack: list[Value]) -> None:
     while stack:
         n = pop()
         ins = _io(n)[0]
-        params = _io(n)[1][n._op.nin:]
+        params = _io(n)[1][cast(Op, n._op).nin:]
         g = n._grad
-        for vjp, p in zip(n._op.vjps, ins, strict=True):
+        for vjp, p in zip(cast(Op, n._op).vjps, ins, strict=True):
             if not (isinstance(p, Value) and p.requires_grad):
                 continue
             gi = _fit_value(vjp(g, n, *ins, *params), p.data)
