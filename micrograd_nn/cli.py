@@ -25,7 +25,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -389,7 +389,7 @@ def _report(path: str, model: Any, h: Any, X: np.ndarray, y: np.ndarray, snaps: 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
         with np.errstate(all="ignore"):
-            return write_report(path, model, h, X, y, snapshots=snaps).path
+            return cast(Path, write_report(path, model, h, X, y, snapshots=snaps).path)  # saved
     except (ValueError, OSError) as e:
         raise CLIError(f"--report {path!r}: {e}") from None
 
@@ -418,12 +418,12 @@ def cmd_predict(a: argparse.Namespace) -> int:
 
     if not (a.data or a.input):
         raise UsageError("give --input 1,0 (repeatable) or --data FILE.csv")
-    model = load(_model_path(a.model))
+    model: Any = load(_model_path(a.model))  # any saved model: read by its sizes
     if a.data:
         X, _ = _load_data(a.data, a.target_columns, 0)
         _check_width(model, X, a.data)
     else:
-        X = np.stack([_sample(t, model.sizes[0], "--input") for t in a.input])
+        X = np.stack([cast(np.ndarray, _sample(t, model.sizes[0], "--input")) for t in a.input])
     for x, out in zip(X, predict(model, X), strict=True):
         print(f"{','.join(f'{v:g}' for v in x)} -> {' '.join(f'{v:.6f}' for v in np.ravel(out))}")
     return 0
@@ -454,7 +454,7 @@ def cmd_graph(a: argparse.Namespace) -> int:
         raise CLIError(f"--out {a.out}: pictures are svg, png or pdf; name it "
                        f"{out.with_suffix('.svg').name} or give --format")
     _check_writable(out, "--out", a.out)
-    model = load(_model_path(a.model))
+    model: Any = load(_model_path(a.model))  # any saved model: read by its sizes
     x = _sample(a.input, model.sizes[0], "--input")
     t = _sample(a.target, model.sizes[-1], "--target")
     if a.kind == "network":
@@ -480,15 +480,10 @@ def cmd_graph(a: argparse.Namespace) -> int:
 
 
 def cmd_gradcheck(a: argparse.Namespace) -> int:
-    from .gradcheck import gradcheck_model
+    from .gradcheck import compare_with_autodiff, gradcheck_model
     from .serialize import load
 
-    try:  # compare_with_autodiff is moving from deltas to gradcheck: either place works
-        from .gradcheck import compare_with_autodiff  # type: ignore[attr-defined]
-    except ImportError:
-        from .deltas import compare_with_autodiff
-
-    model = load(_model_path(a.model))
+    model: Any = load(_model_path(a.model))  # any saved model: read by its sizes
     X, y = _load_data(a.data, a.target_columns, 0)
     _check_width(model, X, a.data)
     if y.shape[1] != model.sizes[-1]:
