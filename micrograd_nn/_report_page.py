@@ -14,7 +14,7 @@ import html
 import io
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -185,13 +185,13 @@ def boundary_part(X: np.ndarray, y: np.ndarray, dense: list[tuple[list, list]],
         frames.append((np.clip(rgb, 0, 1) * 255).astype(np.uint8))
     fig = Figure(figsize=(4.3, 3.6), dpi=72)  # fixed margins, as the loss curve's
     FigureCanvasAgg(fig)
-    ax = fig.add_axes([0.16, 0.13, 0.6 if single else 0.8, 0.78])
+    ax = fig.add_axes((0.16, 0.13, 0.6 if single else 0.8, 0.78))
     ax.imshow(frames[0], extent=(lo[0], hi[0], lo[1], hi[1]), interpolation="none",
               aspect="auto")
     ax.scatter(X[:, 0], X[:, 1], c=labels, cmap="RdBu_r" if single else "tab10",
                edgecolors="black", linewidths=1.2, s=40, zorder=3)
     if single:
-        fig.colorbar(ScalarMappable(norm, pale), cax=fig.add_axes([0.8, 0.13, 0.04, 0.78]),
+        fig.colorbar(ScalarMappable(norm, pale), cax=fig.add_axes((0.8, 0.13, 0.04, 0.78)),
                      label="model output")
     ax.set(xlabel="x1", ylabel="x2", title="Decision boundary (dark line)")
     svg = _svg_of(fig, "bnd").replace('style="image-rendering:crisp-edges;image-rendering:'
@@ -237,9 +237,9 @@ def _neuron_graph(st: dict[str, Any], x: np.ndarray, t: np.ndarray) -> tuple[Val
         bwd[id(s.weight)] = [f"GRAD{s.name}"]
     root = sse_half(outs, [float(v) for v in t])
     for v in _topo(root):  # name each product out_A·w as the article would: "I1·w1"
-        s = next((by_weight[id(u)] for u in v.inputs if id(u) in by_weight), None)
-        if v.op == "mul" and s is not None and not v.label:
-            v.label = f"{s.source.name}·{s.name}"
+        syn = next((by_weight[id(u)] for u in v.inputs if id(u) in by_weight), None)
+        if v.op == "mul" and syn is not None and not v.label:
+            v.label = f"{syn.source.name}·{syn.name}"
     return root, fwd, bwd
 
 
@@ -257,7 +257,7 @@ def _tensor_graph(st: dict[str, Any], x: np.ndarray, t: np.ndarray) -> tuple[Val
         if b is not None:
             B = Value(b.copy(), f"b{li + 1}")
             z = z + B
-            bwd[id(B)] = [f"GRAD{n}" for n in bn]
+            bwd[id(B)] = [f"GRAD{n}" for n in cast(np.ndarray, bn)]  # a bias: bn is set
         z.label = f"layer {li + 1} in"
         h = z if act == "identity" else getattr(z, act)()
         if h is not z:
@@ -347,7 +347,7 @@ def _lines(model: Any, st: dict[str, Any], x: np.ndarray, t: np.ndarray, E: floa
     flat = np.concatenate([np.r_[dw.ravel(), [] if db is None else db]
                            for dw, db in zip(dws, dbs, strict=True)])
     exact.update({f"Δ{n}": float(v) for n, v in zip(st["names"], flat, strict=True)})
-    at = {"f": {}, "b": {}}
+    at: dict[str, dict[str, int]] = {"f": {}, "b": {}}
     for i, s in enumerate(steps, 1):
         for k in s["k"]:
             at[s["p"]].setdefault(k, i)

@@ -44,7 +44,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -140,9 +140,10 @@ class Snapshots(Callback):
                         None if val is None else float(val))
         if epoch in self._plan:
             self._kept[epoch] = snap
-        watched = snap.loss if val is None else snap.val_loss
-        best = math.inf if self._best is None else (
-            self._best.loss if self._best.val_loss is None else self._best.val_loss)
+        # the snapshots made here have a loss (and a val_loss with validation data)
+        watched = cast(float, snap.loss if val is None else snap.val_loss)
+        best = math.inf if self._best is None else cast(float, (
+            self._best.loss if self._best.val_loss is None else self._best.val_loss))
         if watched < best:  # strictly lower, as fit picks History.best_epoch
             self._best = snap
         self._last = snap
@@ -205,7 +206,7 @@ def _structure(model: Any) -> dict[str, Any]:
             names.append(str(wn[a, k]))
             links.append(f"{neurons[li][a]} → {neurons[li + 1][k]}")
         for k in range(0 if bn is None else len(bn)):
-            names.append(str(bn[k]))
+            names.append(str(cast(np.ndarray, bn)[k]))
             links.append(f"{bias_name(li)} → {neurons[li + 1][k]}")
     return {"layers": layers, "sizes": sizes, "has_bias": has_bias, "names": names,
             "links": links, "acts": [a for _, _, a in layers], "params": params,
@@ -369,6 +370,7 @@ def build_report(model: Any, history: Any, X: Any, y: Any, *, sample: int = 0,
     epochs = [s.epoch for s in snaps]
     dense = [_unflatten(s.weights, st) for s in snaps]
     net_svg, net_map = network_part(model, st, snaps)
+    frames: list[str]  # as boundary_part gives them
     bnd_svg, frames = ("<p class='note'>The decision boundary is drawn for 2-D inputs "
                        "only.</p>", [])
     try:  # the curves need matplotlib; without it the page has the rest
