@@ -32,6 +32,7 @@ def xor_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow  # seconds each: the full run has it
 def test_demo_writes_three_images(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "demo", "--out", str(tmp_path))
     assert code == 0, err
@@ -41,6 +42,7 @@ def test_demo_writes_three_images(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, name
 
 
+@pytest.mark.slow  # seconds each: the full run has it
 def test_demo_without_dot_writes_dot_files_and_one_note(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,6 +54,7 @@ def test_demo_without_dot_writes_dot_files_and_one_note(
     assert len([line for line in err.splitlines() if "Graphviz" in line]) == 1
 
 
+@pytest.mark.slow  # seconds each: the full run has it
 def test_demo_without_matplotlib_skips_the_plot_with_one_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -275,6 +278,7 @@ def test_mismatched_inputs_and_formats_name_the_problem(argv: list[str], words: 
     assert not list(tmp_path.glob("net*"))
 
 
+@pytest.mark.slow  # seconds each: the full run has it
 @pytest.mark.parametrize("fmt", ["svg", "pdf"])
 def test_demo_writes_every_picture_in_the_asked_format(fmt: str, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:

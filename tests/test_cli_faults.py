@@ -178,6 +178,7 @@ def test_a_piped_demo_shows_its_lines_as_they_come_and_ctrl_c_exits_130(tmp_path
     assert not list((tmp_path / "d").glob("*.png"))
 
 
+@pytest.mark.slow  # seconds each: the full run has it
 def test_train_off_a_terminal_prints_progress_lines_and_ctrl_c_saves_nothing(
         tmp_path: Path) -> None:
     proc = subprocess.Popen(_command("train", "--epochs", "100000", "--hidden", "8",

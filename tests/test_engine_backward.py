@@ -16,6 +16,7 @@ from micrograd_nn.ops import Op
 # ---------------------------------------------------------------- depth
 
 
+@pytest.mark.slow  # seconds each: the full run has it
 def test_backward_million_node_chain() -> None:
     """y = y*1.0001 + 0.0001, 10**6 times: 2*10**6 nodes, far past the recursion limit."""
     n = 1_000_000
