@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .opdef import (BROADCAST_TO, NAN, RESHAPE, SUM, Op, call, expand, op, raw, safe_div,
-                    safe_exp, safe_log, safe_pow, shape_of, unary, unbroadcast)
+                    safe_exp, safe_log, safe_pow, shape_of, unary)
 
 ndarray = np.ndarray
 

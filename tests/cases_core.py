@@ -186,7 +186,8 @@ case("where", "tensor", (N(2, 3), N(2, 3)), lambda a, b: apply("where", a, b, pa
      lambda a, b: anp.where(_COND, a, b), lambda T, a, b: T.where(T.tensor(_COND), a, b))
 _ONES = np.ones((2, 3), dtype=bool)  # autograd's own where VJP does not unbroadcast
 case("where", "bcast", (N(3), N(2, 1)), lambda a, b: apply("where", a, b, params=(_COND,)),
-     lambda a, b: anp.where(_COND, a * _ONES, b * _ONES), lambda T, a, b: T.where(T.tensor(_COND), a, b))
+     lambda a, b: anp.where(_COND, a * _ONES, b * _ONES),
+     lambda T, a, b: T.where(T.tensor(_COND), a, b))
 case("where", "scalar", (N(), N()), lambda a, b: apply("where", a, b, params=(True,)),
      lambda a, b: anp.where(True, a, b) + 0.0, lambda T, a, b: T.where(T.tensor(True), a, b))
 _SIDX = np.array([0, 2, 2])

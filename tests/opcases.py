@@ -51,7 +51,7 @@ class Case:
     op: str  # key of OPS that the case exercises
     tag: str
     inputs: tuple  # one Value each: floats (scalar path) or float64 arrays
-    mg: Callable[..., Value]  # (*Values) -> Value
+    mg: Callable[..., Any]  # (*Values) -> Value
     ref: Callable[..., Any]  # (*arrays) -> array, with autograd.numpy
     th: Callable[..., Any]  # (torch, *tensors) -> tensor
 

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from micrograd_nn import Value, autodiff, engine, no_grad
+from micrograd_nn import Value, autodiff, no_grad
 from micrograd_nn.engine import apply
 from micrograd_nn.ops import Op
 

@@ -13,7 +13,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "micrograd_nn"
 LAYERS = [
-    {"__init__", "notation", "deltas", "opdef", "ops", "ops_core", "ops_math", "ops_array", "_data"},
+    {"__init__", "notation", "deltas", "opdef", "ops", "ops_core", "ops_math", "ops_array",
+     "_data"},
     {"engine", "autodiff", "numpy_api", "numpy_math", "numpy_array", "numpy_select", "function"},
     {"nn", "init", "neurons", "protocol"},
     {"losses", "optim"},

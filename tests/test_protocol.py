@@ -19,7 +19,10 @@ def _models():
         yield "neuronnet", NeuronNet(2, [3], 1, seed=0)
 
 
-@pytest.mark.parametrize("name, model", list(_models()), ids=lambda v: v if isinstance(v, str) else "")
+_IDS = [name for name, _ in _models()]
+
+
+@pytest.mark.parametrize("name, model", list(_models()), ids=_IDS)
 def test_models_satisfy_the_protocol(name, model) -> None:
     assert isinstance(model, Model)
     layers = model.dense_layers()
@@ -36,7 +39,7 @@ def test_models_satisfy_the_protocol(name, model) -> None:
     np.testing.assert_allclose(out.data, h, rtol=1e-12)
 
 
-@pytest.mark.parametrize("name, model", list(_models()), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("name, model", list(_models()), ids=_IDS)
 def test_set_dense_layers_round_trip(name, model) -> None:
     layers = model.dense_layers()
     new = [Dense(d.weight + 1.0, None if d.bias is None else d.bias - 1.0, d.activation)

@@ -11,7 +11,8 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
-# the worked example computed exactly (not rounded as the article does), independent of the example's own table
+# the worked example computed exactly (not rounded as the article does), independent
+# of the example's own table
 EXACT = {"H1out": 0.610639, "H2out": 0.685680, "O1out": 0.340491, "Error": 0.434952,
          "dO1": 0.148097, "dH1": 0.052817, "dH2": -0.073412, "GRADw5": 0.090434,
          "GRADw6": 0.101547, "new_w1": 0.486972, "new_w2": 0.728611, "new_w3": -0.12,
