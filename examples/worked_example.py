@@ -31,7 +31,7 @@ E, ALPHA = 0.7, 0.3
 X, IDEAL = [1.0, 0.0], 1.0
 NAMES = ("w1", "w2", "w3", "w4", "w5", "w6")
 
-#: (quantity, the article's rounded figure, the exact figure) from the article (docs/concepts/backprop.md).
+#: (quantity, the article's rounded figure, the exact figure), as in docs/concepts/backprop.md
 TABLE: list[tuple[str, float, float]] = [
     ("H1out", 0.61, 0.610639), ("H2out", 0.69, 0.685680), ("O1out", 0.33, 0.340491),
     ("Error", 0.45, 0.434952),
