@@ -39,14 +39,11 @@ from typing import Any
 
 import numpy as np
 
+from ._data import fmt
 from .engine import Value, apply, as_value
 from .ops import OPS
 
 _MSE, _SOFTPLUS = OPS["mse"], OPS["softplus"]
-
-
-def _fmt(shape: tuple[int, ...]) -> str:
-    return str(tuple(shape))
 
 
 def _pred(who: str, pred: Any) -> Value:
@@ -90,8 +87,8 @@ def _target(who: str, target: Any, p: Any) -> Any:
         t = np.full(shape, t)
     arr = np.asarray(t, dtype=np.float64)
     if arr.shape != shape:
-        raise ValueError(f"{who}: pred has shape {_fmt(shape)} but target has shape "
-                         f"{_fmt(arr.shape)}; they must be equal (reshape one, e.g. "
+        raise ValueError(f"{who}: pred has shape {fmt(shape)} but target has shape "
+                         f"{fmt(arr.shape)}; they must be equal (reshape one, e.g. "
                          "target.reshape(pred.shape))")
     if shape == ():
         return float(arr)
@@ -237,11 +234,11 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
                         "got a scalar or a list of scalars; use Value([...])")
     if x.ndim not in (1, 2):
         raise ValueError(f"{who}: logits must have shape (batch, C) or (C,), "
-                         f"got {_fmt(x.shape)}")
+                         f"got {fmt(x.shape)}")
     rows = x.shape[:-1]
     ncls = x.shape[-1]
     if ncls < 2:
-        raise ValueError(f"{who}: logits of shape {_fmt(x.shape)} have one class, so the "
+        raise ValueError(f"{who}: logits of shape {fmt(x.shape)} have one class, so the "
                          "loss is always 0; for one output use bce_with_logits")
     lp = x.log_softmax(axis=-1)
     t = np.asarray(target.data if type(target) is Value else target)
@@ -249,7 +246,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
         per = -(lp * t.astype(x.dtype)).sum(axis=-1)
     elif t.shape == rows:
         if t.dtype.kind == "f" and not np.all(t == np.round(t)):
-            raise ValueError(f"{who}: target of shape {_fmt(t.shape)} holds non-integer "
+            raise ValueError(f"{who}: target of shape {fmt(t.shape)} holds non-integer "
                              "class indices")
         if t.dtype.kind not in "iuf":
             raise TypeError(f"{who}: class indices must be integers, got dtype {t.dtype}")
@@ -259,9 +256,9 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
                              f" for {ncls} classes (indices must be 0..{ncls - 1})")
         per = -(lp[np.arange(rows[0]), idx] if rows else lp[int(idx)])
     else:
-        raise ValueError(f"{who}: logits have shape {_fmt(x.shape)} but target has shape "
-                         f"{_fmt(t.shape)}; give class indices of shape {_fmt(rows)} or "
-                         f"one-hot rows of shape {_fmt(x.shape)}")
+        raise ValueError(f"{who}: logits have shape {fmt(x.shape)} but target has shape "
+                         f"{fmt(t.shape)}; give class indices of shape {fmt(rows)} or "
+                         f"one-hot rows of shape {fmt(x.shape)}")
     return _reduce(per, reduction)
 
 

@@ -28,15 +28,12 @@ from typing import Any
 import numpy as np
 
 from . import init as _init
+from ._data import fmt
 from .engine import Value, apply, as_value
 from .ops import OPS
 from .protocol import Dense, check_dense_layers
 
 _LINEAR = OPS["linear"]
-
-
-def _fmt(shape: tuple[int, ...]) -> str:
-    return str(tuple(shape))
 
 
 def _is_parameter(v: Any) -> bool:
@@ -231,8 +228,8 @@ class Module:
             arr = np.asarray(state[n])
             data = v.data if isinstance(v, Value) else v
             if arr.shape != np.shape(data):
-                raise ValueError(f"load_state_dict: {n!r} has shape {_fmt(arr.shape)} but "
-                                 f"the model's {what} has shape {_fmt(np.shape(data))}")
+                raise ValueError(f"load_state_dict: {n!r} has shape {fmt(arr.shape)} but "
+                                 f"the model's {what} has shape {fmt(np.shape(data))}")
             if arr.dtype.kind not in "biuf":
                 raise TypeError(f"load_state_dict: {n!r} has dtype {arr.dtype}; "
                                 "expected numbers")
@@ -297,7 +294,7 @@ class Linear(Module):
     def forward(self, x: Any) -> Value:
         shape = x.shape if type(x) is Value else np.shape(x)
         if len(shape) not in (1, 2) or shape[-1] != self.nin:
-            raise ValueError(f"Linear({self.nin}, {self.nout}): input of shape {_fmt(shape)} "
+            raise ValueError(f"Linear({self.nin}, {self.nout}): input of shape {fmt(shape)} "
                              f"does not fit; expected (batch, {self.nin}) or ({self.nin},) "
                              f"(its last dimension must equal nin={self.nin})")
         return apply(_LINEAR, x, self.weight, self.bias)
@@ -517,9 +514,9 @@ def from_config(config: dict[str, Any], seed: Any = None) -> Module:
     kind = config["type"]
     args = {k: v for k, v in config.items() if k != "type"}
     try:
-        if kind in ("Sigmoid", "Tanh", "ReLU", "Identity"):
-            return {"Sigmoid": Sigmoid, "Tanh": Tanh, "ReLU": ReLU, "Identity": Identity}[kind](
-                **args)
+        for act in ACTIVATIONS.values():
+            if kind == act.__name__:
+                return act(**args)
         if kind == "Linear":
             return Linear(**args, seed=seed)
         if kind == "MLP":
