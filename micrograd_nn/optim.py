@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Value
+from .ops_core import sign
 
 
 def _has_grad(p: Value) -> bool:
@@ -43,10 +44,6 @@ def _grad_data(p: Value) -> Any:
         return None
     g = p.grad
     return g.data if isinstance(g, Value) else g
-
-
-def _sign(x: float) -> float:
-    return (x > 0) - (x < 0) + 0.0
 
 
 class Optimizer(abc.ABC):
@@ -208,7 +205,7 @@ class Rprop(Optimizer):
                 else:
                     size = min(max(size, lo), hi)
                 self._step[i], self._prev[i] = size, g
-                p.data = w - _sign(g) * size
+                p.data = w - (sign(g) if g == g else 0.0) * size  # NaN grad: no step
                 continue
             if self._prev[i] is None:
                 self._prev[i] = np.zeros_like(w)
