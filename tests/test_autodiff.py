@@ -13,6 +13,7 @@ import pytest
 
 from micrograd_nn import Value, grad, no_grad
 from micrograd_nn.autodiff import count_children, propagate
+from oracles import torch_dense, torch_hvp
 
 # ---------------------------------------------------------------- the two steps
 
@@ -158,13 +159,12 @@ def test_hvp_of_xor_loss_matches_torch() -> None:
     W1, b1, W2, b2 = (p.data for p in ps)
 
     def loss(w1, c1, w2, c2):  # noqa: ANN001, ANN202
-        h = torch.sigmoid(torch.tensor(X) @ w1 + c1)
-        return ((torch.sigmoid(h @ w2 + c2) - torch.tensor(y)) ** 2).mean()
+        out = torch_dense(X, (w1, c1, w2, c2), [torch.sigmoid, torch.sigmoid])
+        return ((out - torch.tensor(y)) ** 2).mean()
 
-    args = tuple(torch.tensor(a) for a in (W1, b1, W2, b2))
-    _, want = torch.autograd.functional.hvp(loss, args, tuple(torch.tensor(v) for v in vs))
+    want = torch_hvp(loss, (W1, b1, W2, b2), vs)
     for got, w in zip(hv, want, strict=True):
-        np.testing.assert_allclose(got, w.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(got, w, rtol=1e-9, atol=1e-12)
 
 
 def test_first_order_after_create_graph_still_plain() -> None:

@@ -11,7 +11,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from micrograd_nn import Value
+from oracles import grads, torch_grads
 
 MG = SimpleNamespace(
     tanh=lambda v: v.tanh(), sigmoid=lambda v: v.sigmoid(), exp=lambda v: v.exp(),
@@ -82,11 +82,9 @@ def run_program(B, prog: list[tuple], inputs: list) -> object:
 
 
 def micrograd_run(prog, inputs) -> tuple[float, list]:
-    vs = [Value(x) for x in inputs]
-    out = run_program(MG, prog, vs)
-    assert type(out.data) is float
-    out.backward()
-    return out.data, [v.grad for v in vs]
+    value, gs = grads(lambda *vs: run_program(MG, prog, list(vs)), *inputs)
+    assert type(value) is float
+    return value, gs
 
 
 SCALAR_INPUTS = [0.7, -1.3, 0.4]
@@ -118,13 +116,11 @@ def test_compose_matches_torch(kind: str, seed: int) -> None:
     inputs = SCALAR_INPUTS if kind == "scalar" else TENSOR_INPUTS
     prog = make_program(100 + seed, len(inputs))
     value, grads = micrograd_run(prog, inputs)
-    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
-    out = run_program(torch_backend(torch), prog, ts)
-    out.backward()
-    assert value == pytest.approx(out.item(), rel=1e-12)
-    for i, (g, t) in enumerate(zip(grads, ts, strict=True)):
-        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-9, atol=1e-12,
-                                   err_msg=f"{prog} input {i}")
+    tvalue, tgrads = torch_grads(lambda *ts: run_program(torch_backend(torch), prog, list(ts)),
+                                 *inputs)
+    assert value == pytest.approx(tvalue, rel=1e-12)
+    for i, (g, tg) in enumerate(zip(grads, tgrads, strict=True)):
+        np.testing.assert_allclose(g, tg, rtol=1e-9, atol=1e-12, err_msg=f"{prog} input {i}")
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -15,6 +15,7 @@ from micrograd_nn.losses import (
     sse_half,
 )
 from micrograd_nn.nn import MLP
+from oracles import torch_grads
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -34,12 +35,10 @@ def test_mse_matches_torch(shape):
     pv = Value(p)
     loss = mse(pv, t)
     loss.backward()
-    tp = torch.tensor(p, requires_grad=True)
-    tl = F.mse_loss(tp, torch.tensor(t))
-    tl.backward()
+    tl, (tg,) = torch_grads(lambda tp: F.mse_loss(tp, torch.tensor(t)), p)
     assert loss.shape == ()
-    assert loss.item() == pytest.approx(tl.item(), rel=1e-14)
-    np.testing.assert_allclose(pv.grad, tp.grad.numpy(), rtol=1e-13)
+    assert loss.item() == pytest.approx(tl, rel=1e-14)
+    np.testing.assert_allclose(pv.grad, tg, rtol=1e-13)
 
 
 def test_mse_uses_fused_op():
@@ -113,9 +112,8 @@ def test_sse_half_vs_torch_and_scalar():
     p, t = _pair((3, 2), 5)
     pv = Value(p)
     sse_half(pv, t).backward()
-    tp = torch.tensor(p, requires_grad=True)
-    (0.5 * ((torch.tensor(t) - tp) ** 2).sum()).backward()
-    np.testing.assert_allclose(pv.grad, tp.grad.numpy(), rtol=1e-14)
+    _, (tg,) = torch_grads(lambda tp: 0.5 * ((torch.tensor(t) - tp) ** 2).sum(), p)
+    np.testing.assert_allclose(pv.grad, tg, rtol=1e-14)
     s = Value(0.25)
     loss = sse_half(s, 1.0)
     loss.backward()
@@ -148,15 +146,16 @@ def test_bce_with_logits_matches_torch(reduction, shape):
     xv = Value(x)
     loss = bce_with_logits(xv, t, reduction=reduction)
     loss.backward()
-    tx = torch.tensor(x, requires_grad=True)
-    if reduction == "sum" and len(shape) == 2:  # a sum over the samples of their means
-        tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t), reduction="none")
-        tl = tl.mean(dim=1).sum()  # (Keras's sum; PyTorch's for one output)
-    else:
-        tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t), reduction=reduction)
-    tl.backward()
-    assert loss.item() == pytest.approx(tl.item(), rel=1e-13)
-    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+    def theirs(tx):
+        if reduction == "sum" and len(shape) == 2:  # a sum over the samples of their means
+            tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t), reduction="none")
+            return tl.mean(dim=1).sum()  # (Keras's sum; PyTorch's for one output)
+        return F.binary_cross_entropy_with_logits(tx, torch.tensor(t), reduction=reduction)
+
+    tl, (tg,) = torch_grads(theirs, x)
+    assert loss.item() == pytest.approx(tl, rel=1e-13)
+    np.testing.assert_allclose(xv.grad, tg, rtol=1e-12, atol=1e-15)
 
 
 def test_bce_with_logits_stable_at_extremes():
@@ -165,13 +164,11 @@ def test_bce_with_logits_stable_at_extremes():
     xv = Value(x)
     loss = bce_with_logits(xv, t)
     loss.backward()
-    tx = torch.tensor(x, requires_grad=True)
-    tl = F.binary_cross_entropy_with_logits(tx, torch.tensor(t))
-    tl.backward()
+    tl, (tg,) = torch_grads(lambda tx: F.binary_cross_entropy_with_logits(tx, torch.tensor(t)), x)
     assert np.isfinite(loss.item()) and np.all(np.isfinite(xv.grad))
-    assert loss.item() == pytest.approx(tl.item(), rel=1e-14)  # (0 + 0 + 1000 + 1000) / 4
+    assert loss.item() == pytest.approx(tl, rel=1e-14)  # (0 + 0 + 1000 + 1000) / 4
     assert loss.item() == pytest.approx(500.0)
-    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), atol=1e-15)
+    np.testing.assert_allclose(xv.grad, tg, atol=1e-15)
 
 
 def test_bce_with_logits_hand_value_scalar():
@@ -209,11 +206,9 @@ def test_softmax_ce_indices_matches_torch(reduction):
     xv = Value(x)
     loss = softmax_cross_entropy(xv, y, reduction=reduction)
     loss.backward()
-    tx = torch.tensor(x, requires_grad=True)
-    tl = F.cross_entropy(tx, torch.tensor(y), reduction=reduction)
-    tl.backward()
-    assert loss.item() == pytest.approx(tl.item(), rel=1e-13)
-    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+    tl, (tg,) = torch_grads(lambda tx: F.cross_entropy(tx, torch.tensor(y), reduction=reduction), x)
+    assert loss.item() == pytest.approx(tl, rel=1e-13)
+    np.testing.assert_allclose(xv.grad, tg, rtol=1e-12, atol=1e-15)
 
 
 def test_softmax_ce_onehot_equals_indices_and_torch_probs():
@@ -227,11 +222,9 @@ def test_softmax_ce_onehot_equals_indices_and_torch_probs():
     xv = Value(x)
     loss = softmax_cross_entropy(xv, probs)
     loss.backward()
-    tx = torch.tensor(x, requires_grad=True)
-    tl = F.cross_entropy(tx, torch.tensor(probs))
-    tl.backward()
-    assert loss.item() == pytest.approx(tl.item(), rel=1e-13)
-    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-15)
+    tl, (tg,) = torch_grads(lambda tx: F.cross_entropy(tx, torch.tensor(probs)), x)
+    assert loss.item() == pytest.approx(tl, rel=1e-13)
+    np.testing.assert_allclose(xv.grad, tg, rtol=1e-12, atol=1e-15)
 
 
 def test_softmax_ce_stable_at_extremes():
@@ -240,13 +233,11 @@ def test_softmax_ce_stable_at_extremes():
     xv = Value(x)
     loss = softmax_cross_entropy(xv, y)
     loss.backward()
-    tx = torch.tensor(x, requires_grad=True)
-    tl = F.cross_entropy(tx, torch.tensor(y))
-    tl.backward()
+    tl, (tg,) = torch_grads(lambda tx: F.cross_entropy(tx, torch.tensor(y)), x)
     assert np.isfinite(loss.item()) and np.all(np.isfinite(xv.grad))
-    assert loss.item() == pytest.approx(tl.item(), rel=1e-14)
+    assert loss.item() == pytest.approx(tl, rel=1e-14)
     assert loss.item() == pytest.approx(1000.0)  # (2000 + 0) / 2
-    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), atol=1e-15)
+    np.testing.assert_allclose(xv.grad, tg, atol=1e-15)
 
 
 def test_softmax_ce_single_row_hand_value():
@@ -398,14 +389,13 @@ def test_l1_penalty_value_and_gradient():
 
 def test_penalties_accept_module_and_match_torch():
     m = MLP(2, [3], 1, seed=0)
-    tp = [torch.tensor(p.data, requires_grad=True) for p in m.parameters()]
+    tpen, tgrads = torch_grads(lambda *tp: sum((t**2).sum() + t.abs().sum() for t in tp),
+                               *(p.data for p in m.parameters()))
     pen = l2_penalty(m) + l1_penalty(m)
     pen.backward()
-    tpen = sum((t**2).sum() + t.abs().sum() for t in tp)
-    tpen.backward()
-    assert pen.item() == pytest.approx(tpen.item(), rel=1e-14)
-    for p, t in zip(m.parameters(), tp, strict=True):
-        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-14)
+    assert pen.item() == pytest.approx(tpen, rel=1e-14)
+    for p, tg in zip(m.parameters(), tgrads, strict=True):
+        np.testing.assert_allclose(p.grad, tg, rtol=1e-14)
 
 
 def test_penalties_reject_empty_or_non_values():

@@ -25,6 +25,7 @@ from micrograd_nn.nn import (
     from_config,
     make_activation,
 )
+from oracles import torch_dense, torch_grads
 
 torch = pytest.importorskip("torch")
 
@@ -86,13 +87,11 @@ def test_linear_gradients_match_torch():
     xv = Value(x)
     out = lin(xv).sigmoid().sum()
     out.backward()
-    tw = torch.tensor(lin.weight.data, requires_grad=True)
-    tb = torch.tensor(lin.bias.data, requires_grad=True)
-    tx = torch.tensor(x, requires_grad=True)
-    torch.sigmoid(tx @ tw + tb).sum().backward()
-    np.testing.assert_allclose(lin.weight.grad, tw.grad.numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(lin.bias.grad, tb.grad.numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-12, atol=1e-14)
+    _, (gx, gw, gb) = torch_grads(lambda tx, tw, tb: torch.sigmoid(tx @ tw + tb), x,
+                                  lin.weight.data, lin.bias.data)
+    np.testing.assert_allclose(lin.weight.grad, gw, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(lin.bias.grad, gb, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(xv.grad, gx, rtol=1e-12, atol=1e-14)
 
 
 def test_linear_uses_one_fused_node():
@@ -255,8 +254,7 @@ def test_mlp_structure_and_names():
 def test_mlp_forward_matches_torch():
     m = MLP(3, [5], 2, activation="tanh", output_activation=None, seed=3)
     x = np.random.default_rng(2).normal(size=(7, 3))
-    w0, b0, w1, b1 = (torch.tensor(p.data) for p in m.parameters())
-    ref = torch.tanh(torch.tensor(x) @ w0 + b0) @ w1 + b1
+    ref = torch_dense(x, [torch.tensor(p.data) for p in m.parameters()], [torch.tanh, None])
     np.testing.assert_allclose(m(x).data, ref.numpy(), rtol=1e-13, atol=1e-15)
     assert isinstance(m[3], Identity)
 
@@ -447,18 +445,14 @@ def test_linear_property_vs_torch(batch, nin, nout, bias, seed):
     xv = Value(x)
     y = lin(xv)
     y.backward(g)
-    tw = torch.tensor(lin.weight.data, requires_grad=True)
-    tx = torch.tensor(x, requires_grad=True)
-    ty = tx @ tw
+    ty, (gx, gw, *gb) = torch_grads(lambda tx, tw, *tb: tx @ tw + tb[0] if bias else tx @ tw,
+                                    x, lin.weight.data, *([lin.bias.data] if bias else []),
+                                    upstream=g)
+    np.testing.assert_allclose(y.data, ty, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(lin.weight.grad, gw, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(xv.grad, gx, rtol=1e-13, atol=1e-14)
     if bias:
-        tb = torch.tensor(lin.bias.data, requires_grad=True)
-        ty = ty + tb
-    ty.backward(torch.tensor(g))
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(lin.weight.grad, tw.grad.numpy(), rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(xv.grad, tx.grad.numpy(), rtol=1e-13, atol=1e-14)
-    if bias:
-        np.testing.assert_allclose(lin.bias.grad, tb.grad.numpy(), rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(lin.bias.grad, gb[0], rtol=1e-13, atol=1e-14)
 
 
 def test_sequential_labels_parameters_with_their_dotted_names() -> None:

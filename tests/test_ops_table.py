@@ -14,7 +14,6 @@ those are checked by hand values in test_ops_kinks.py. The cases live in
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import autograd
@@ -27,6 +26,7 @@ import cases_core
 import cases_math
 from micrograd_nn import Value, no_grad
 from opcases import NO_SCALAR, SCALAR_USE, Case
+from oracles import central_difference, grads, torch_grads
 from micrograd_nn.ops import OPS
 
 CASES: list[Case] = [*cases_core.CASES, *cases_math.CASES, *cases_array.CASES]
@@ -41,10 +41,7 @@ _TENSOR = [c for c in CASES if not c.scalar]
 
 def run(c: Case, inputs: tuple, seed: Any = None) -> tuple[Any, list[Any]]:
     """Forward and backward (seeded by ``seed``, or 1); the output data and each grad."""
-    xs = [Value(x) for x in inputs]
-    out = c.mg(*xs)
-    out.backward(seed)
-    return out.data, [x.grad for x in xs]
+    return grads(c.mg, *inputs, upstream=seed)
 
 
 def upstream(c: Case) -> Any:
@@ -52,25 +49,6 @@ def upstream(c: Case) -> Any:
     shape = np.shape(c.ref(*c.inputs))
     w = np.random.default_rng(len(c.id)).uniform(0.5, 1.5, size=shape)
     return float(w) if not shape else w
-
-
-def central_difference(f: Callable[..., float], inputs: tuple, eps: float = 1e-6) -> list[Any]:
-    """d f / d input_i for each input, by (f(x + eps) - f(x - eps)) / (2 eps), float64."""
-    grads = []
-    for i, x in enumerate(inputs):
-        def at(xi: Any, i: int = i) -> float:
-            return f(*inputs[:i], xi, *inputs[i + 1:])
-        if type(x) is float:
-            grads.append((at(x + eps) - at(x - eps)) / (2 * eps))
-            continue
-        g = np.zeros_like(x)
-        for j in np.ndindex(x.shape):
-            hi, lo = x.copy(), x.copy()
-            hi[j] += eps
-            lo[j] -= eps
-            g[j] = (at(hi) - at(lo)) / (2 * eps)
-        grads.append(g)
-    return grads
 
 
 def graph_ops(root: Value) -> set[str]:
@@ -158,12 +136,10 @@ def test_op_gradient_matches_autograd(c: Case) -> None:
 def test_op_matches_torch(c: Case) -> None:
     torch = pytest.importorskip("torch")
     w = upstream(c)
-    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in c.inputs]
-    out = c.th(torch, *ts)
-    (out * torch.tensor(w, dtype=torch.float64)).sum().backward()
+    tdata, tgrads = torch_grads(lambda *ts: c.th(torch, *ts), *c.inputs, upstream=w)
     data, grads = run(c, c.inputs, w)
-    np.testing.assert_allclose(data, out.detach().numpy(), rtol=1e-12, atol=1e-14)
-    assert_grads(grads, [t.grad.numpy() for t in ts], c.inputs, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(data, tdata, rtol=1e-12, atol=1e-14)
+    assert_grads(grads, tgrads, c.inputs, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("c", _SCALAR, ids=[c.id for c in _SCALAR])

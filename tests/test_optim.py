@@ -9,16 +9,12 @@ from micrograd_nn import Value
 from micrograd_nn.losses import mse
 from micrograd_nn.nn import MLP
 from micrograd_nn.optim import SGD, Adam, Optimizer, Rprop, clip_grad_norm
+from oracles import torch_dense
 
 torch = pytest.importorskip("torch")
 
 X = np.random.default_rng(0).normal(size=(8, 3))
 Y = np.random.default_rng(1).normal(size=(8, 2))
-
-
-def _torch_forward(tp, x):
-    h = torch.tanh(torch.tensor(x) @ tp[0] + tp[1])
-    return h @ tp[2] + tp[3]
 
 
 def _replay(make, make_torch, steps=50, seed=0):
@@ -32,7 +28,7 @@ def _replay(make, make_torch, steps=50, seed=0):
         mse(net(X), Y).backward()
         opt.step()
         topt.zero_grad()
-        ((_torch_forward(tp, X) - ty) ** 2).mean().backward()
+        ((torch_dense(X, tp, [torch.tanh, None]) - ty) ** 2).mean().backward()
         topt.step()
     return [p.data for p in net.parameters()], [t.detach().numpy() for t in tp]
 
@@ -291,7 +287,7 @@ def test_clip_grad_norm_matches_torch(max_norm):
     net = MLP(3, [4], 2, activation="tanh", seed=1)
     tp = [torch.tensor(p.data.copy(), requires_grad=True) for p in net.parameters()]
     mse(net(X), Y).backward()
-    torch.sigmoid(_torch_forward(tp, X)).sub(torch.tensor(Y)).pow(2).mean().backward()
+    torch_dense(X, tp, [torch.tanh, torch.sigmoid]).sub(torch.tensor(Y)).pow(2).mean().backward()
     total = clip_grad_norm(net.parameters(), max_norm)
     ttotal = torch.nn.utils.clip_grad_norm_(tp, max_norm)
     assert total == pytest.approx(ttotal.item(), rel=1e-13)
