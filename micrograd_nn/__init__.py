@@ -1,8 +1,8 @@
 """micrograd_nn: a small autodiff framework for seeing and checking how neural networks learn.
 
-The names users reach for first are here (``Value``, ``no_grad``, ``grad``,
-``custom_op``); the subpackages (``micrograd_nn.nn``, ``.losses``, ``.optim``,
-``.train``, ``.viz``, ...) import on first use.
+The names users reach for first are here (`Value`, `no_grad`, `grad`,
+`custom_op`); the subpackages (`micrograd_nn.nn`, `.losses`, `.optim`,
+`.train`, `.viz`, ...) import on first use.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _SUBMODULES = {"nn", "init", "neurons", "losses", "optim", "data", "serialize", 
 
 
 def __getattr__(name: str) -> Any:
-    """``micrograd_nn.nn`` and friends without importing them all up front."""
+    """`micrograd_nn.nn` and friends without importing them all up front."""
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'micrograd_nn' has no attribute {name!r}")

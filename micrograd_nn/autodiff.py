@@ -1,18 +1,18 @@
 """Reverse mode, in two named steps: order the graph, then propagate.
 
-1. :func:`count_children` walks back from the roots (no recursion) and counts, for
-   every node that needs a gradient, how many times it is an input in this graph.
-2. :func:`propagate` is Kahn's algorithm on those counts: a node's VJPs run once all
-   its children have added their share to its gradient, so each VJP runs exactly once
+1. [`count_children`][micrograd_nn.autodiff.count_children] walks back from the roots (no recursion)
+   and counts, for every node that needs a gradient, how many times it is an input in this graph.
+2. [`propagate`][micrograd_nn.autodiff.propagate] is Kahn's algorithm on those counts: a node's VJPs
+   run once all its children have added their share to its gradient, so each VJP runs exactly once
    and every node is finished before its inputs.
 
-:func:`backward` (what ``Value.backward`` calls) seeds the roots and runs both;
-:func:`grad` does the same but returns the gradients instead of adding them into
-``.grad`` (as ``torch.autograd.grad``). With ``create_graph=True`` the VJPs run on
-Values instead of raw data (see :mod:`micrograd_nn.opdef`), so the gradients they
+[`backward`][micrograd_nn.autodiff.backward] (what `Value.backward` calls) seeds the roots and runs
+both; [`grad`][micrograd_nn.autodiff.grad] does the same but returns the gradients instead of adding
+them into `.grad` (as `torch.autograd.grad`). With `create_graph=True` the VJPs run on
+Values instead of raw data (see `micrograd_nn.opdef`), so the gradients they
 return carry a graph of their own: that is how second derivatives come about.
 
-The counts live on the nodes (``_pending``) rather than in a dict: one attribute
+The counts live on the nodes (`_pending`) rather than in a dict: one attribute
 write instead of a hash per edge, which the scalar benchmark (W1) measures. Any
 exception (a failing VJP, Ctrl-C) clears them, so the graph stays usable.
 """
@@ -41,10 +41,10 @@ def _node_inputs(n: Value) -> tuple:
 
 
 def count_children(roots: Sequence[Value]) -> list[Value]:
-    """Step 1: set each reachable node's ``_pending`` to its number of children in the
-    graph below ``roots`` and clear intermediate gradients; return the leaves reached.
+    """Step 1: set each reachable node's `_pending` to its number of children in the
+    graph below `roots` and clear intermediate gradients; return the leaves reached.
 
-    Only Values with ``requires_grad`` are visited (constants take no gradient). A node
+    Only Values with `requires_grad` are visited (constants take no gradient). A node
     is new when its count is still 0, so no visited-set is needed; a root that is also
     below another root is marked up front so that it is walked once.
     """
@@ -79,7 +79,7 @@ def count_children(roots: Sequence[Value]) -> list[Value]:
 
 
 def reset(roots: Sequence[Value]) -> None:
-    """Clear the child counts below ``roots`` (after an interrupted pass)."""
+    """Clear the child counts below `roots` (after an interrupted pass)."""
     seen: set[int] = set()
     stack = list(roots)
     while stack:
@@ -96,8 +96,8 @@ def reset(roots: Sequence[Value]) -> None:
 
 
 def _accumulate(p: Value, gi: Any, g: Any) -> bool:
-    """Add one child's share ``gi`` (made from the child's gradient ``g``) into
-    ``p._grad``; True once ``p`` has all shares and has VJPs of its own to run."""
+    """Add one child's share `gi` (made from the child's gradient `g`) into
+    `p._grad`; True once `p` has all shares and has VJPs of its own to run."""
     pd = p.data
     if type(pd) is float:
         if type(gi) is not float:
@@ -121,7 +121,7 @@ def _propagate_data(stack: list[Value]) -> None:
 
     Unary and binary nodes without static arguments (most nodes) are unpacked inline,
     and a float gradient for a float input is added in place of a call to
-    :func:`_accumulate`: the scalar path's backward is mostly these few lines (W1).
+    `_accumulate`: the scalar path's backward is mostly these few lines (W1).
     """
     pop, push = stack.pop, stack.append
     op: Op  # n._op is set: only nodes are pushed (no check here, the hot loop)
@@ -195,7 +195,7 @@ def _propagate_data(stack: list[Value]) -> None:
 
 
 def _fit_value(gi: Any, pd: Any) -> Any:
-    """:func:`fit` for gradients that are Values: shape, then dtype, by table ops."""
+    """`fit` for gradients that are Values: shape, then dtype, by table ops."""
     shape = shape_of(pd)
     if type(pd) is float:
         return gi if shape_of(gi) == () else call(SUM, gi, params=(None, False))
@@ -208,7 +208,7 @@ def _fit_value(gi: Any, pd: Any) -> Any:
 
 
 def _propagate_graph(stack: list[Value]) -> None:
-    """Step 2 with ``create_graph=True``: VJPs get Values (``ans`` is the node itself,
+    """Step 2 with `create_graph=True`: VJPs get Values (`ans` is the node itself,
     inputs are the input Values), so every gradient is recorded as a graph."""
     pop, push = stack.pop, stack.append
     while stack:
@@ -227,7 +227,7 @@ def _propagate_graph(stack: list[Value]) -> None:
 
 
 def propagate(roots: Sequence[Value], create_graph: bool = False) -> None:
-    """Step 2: run each node's VJPs once all its children are done, from ``roots``
+    """Step 2: run each node's VJPs once all its children are done, from `roots`
     (whose gradients are already seeded) down to the leaves."""
     stack, seen = [], set()
     for r in roots:
@@ -253,7 +253,7 @@ def _seed_into(r: Value, seed: Any, create_graph: bool) -> None:
 
 
 def backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False) -> None:
-    """Add d(roots)/d(leaf) · seeds into every reachable leaf's ``.grad``."""
+    """Add d(roots)/d(leaf) · seeds into every reachable leaf's `.grad`."""
     for r in roots:
         if r._op is not None:
             r._grad = None
@@ -270,18 +270,21 @@ def backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
          grad_outputs: Any = None, create_graph: bool = False) -> list[Any]:
     """d(outputs)/d(inputs), returned as a list (one gradient per input) without
-    touching any ``.grad`` (as ``torch.autograd.grad``).
+    touching any `.grad` (as `torch.autograd.grad`).
 
-    ``outputs``: a Value or a sequence of them; a one-element output is seeded with 1,
-    any other needs its ``grad_outputs`` entry (the vector of the vector-Jacobian
-    product). ``inputs``: Values (leaves or intermediate). An input the outputs do not
-    depend on gets a zero gradient. With ``create_graph=True`` the gradients are Values
-    with a graph of their own, so ``grad`` can be applied to them again.
+    `outputs`: a Value or a sequence of them; a one-element output is seeded with 1,
+    any other needs its `grad_outputs` entry (the vector of the vector-Jacobian
+    product). `inputs`: Values (leaves or intermediate). An input the outputs do not
+    depend on gets a zero gradient. With `create_graph=True` the gradients are Values
+    with a graph of their own, so `grad` can be applied to them again.
 
+    ```pycon
     >>> x = Value(3.0); y = x * x * x
     >>> (dy,) = grad(y, x, create_graph=True)
     >>> dy.data, grad(dy, x)[0]
     (27.0, 18.0)
+
+    ```
     """
     outs = [outputs] if isinstance(outputs, Value) else list(outputs)
     ins = [inputs] if isinstance(inputs, Value) else list(inputs)

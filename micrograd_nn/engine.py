@@ -1,18 +1,18 @@
 """`Value`: a scalar or tensor that records how it was computed, and reverse-mode autodiff.
 
-A Value's ``data`` is a Python ``float`` (a *scalar* Value) or an ``ndarray`` (a
+A Value's `data` is a Python `float` (a *scalar* Value) or an `ndarray` (a
 *tensor* Value), never a 0-d array or a numpy scalar: floats keep the scalar path
 free of numpy's per-call overhead. Every operation is an entry of the table in
-:mod:`micrograd_nn.ops`; the methods here only route into it.
+[`micrograd_nn.ops`][]; the methods here only route into it.
 
-A graph node keeps its op's inputs in three slots rather than a tuple: ``_a`` and
-``_b`` (a Value, or the raw data of a plain operand) and ``_ctx`` (any further
+A graph node keeps its op's inputs in three slots rather than a tuple: `_a` and
+`_b` (a Value, or the raw data of a plain operand) and `_ctx` (any further
 inputs, then the op's static arguments). One allocation per node instead of two
 halves the garbage collector's work on the scalar path.
 
-The reverse pass itself is :mod:`micrograd_nn.autodiff`; numpy's functions reach the
-op table through :mod:`micrograd_nn.numpy_api` (``__array_ufunc__`` and
-``__array_function__``).
+The reverse pass itself is [`micrograd_nn.autodiff`][]; numpy's functions reach the
+op table through `micrograd_nn.numpy_api` (`__array_ufunc__` and
+`__array_function__`).
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ _new = object.__new__
 
 class _GradMode(threading.local):
     """Whether new results record a graph, per thread (as PyTorch's grad mode): a
-    thread running ``predict`` under :class:`no_grad` never turns off another thread's
-    graph. Changed only through :func:`_set_grad_enabled`."""
+    thread running `predict` under [`no_grad`][micrograd_nn.engine.no_grad] never turns off another
+    thread's graph. Changed only through `_set_grad_enabled`."""
 
     enabled = True  # each new thread starts with graphs on
 
@@ -65,12 +65,15 @@ def grad_enabled() -> bool:
 
 class no_grad(contextlib.ContextDecorator):
     """Context manager (or decorator): Values made inside record no graph and have
-    ``requires_grad`` False, in this thread only. Nests, and one instance may be reused.
+    `requires_grad` False, in this thread only. Nests, and one instance may be reused.
 
+    ```pycon
     >>> with no_grad():
     ...     y = Value(2.0) * 3
     >>> y.requires_grad
     False
+
+    ```
     """
 
     _on = False
@@ -87,8 +90,8 @@ class no_grad(contextlib.ContextDecorator):
 
 
 class enable_grad(no_grad):
-    """The opposite of :class:`no_grad`: record graphs inside, even within a
-    ``no_grad()`` block (``backward(create_graph=True)`` uses it)."""
+    """The opposite of [`no_grad`][micrograd_nn.engine.no_grad]: record graphs inside, even within a
+    `no_grad()` block (`backward(create_graph=True)` uses it)."""
 
     _on = True
 
@@ -115,7 +118,7 @@ def _result(ans: Any, op: Op, a: Any, b: Any, ctx: tuple, rg: bool) -> Value:
 
 
 def _operator(name: str) -> Callable[[Value, Any], Any]:
-    """``Value.__<name>__``: ``self (op) other`` for the table op ``name``, where the
+    """`Value.__<name>__`: `self (op) other` for the table op `name`, where the
     other side may be a Value or a plain number/array (a constant, not a graph node).
 
     The scalar path's hot spot: one call per op, and node creation inlined for floats.
@@ -166,7 +169,7 @@ def _operator(name: str) -> Callable[[Value, Any], Any]:
 
 
 def _reflected(name: str) -> Callable[[Value, Any], Any]:
-    """``Value.__r<name>__``: ``other (op) self`` when the left side is not a Value."""
+    """`Value.__r<name>__`: `other (op) self` when the left side is not a Value."""
     op = OPS[name]
 
     def method(self: Value, o: Any) -> Any:
@@ -194,8 +197,8 @@ def _unary(op: Op, x: Value, *params: Any) -> Value:
 def apply(op: Op | str, *inputs: Any, params: tuple = ()) -> Value:
     """Apply a table op to its inputs: Values, or plain numbers/arrays (constants).
 
-    ``params`` are the op's static arguments (an axis, a shape). Layers and losses use
-    it for the fused ops, e.g. ``apply("linear", x, W, b)``.
+    `params` are the op's static arguments (an axis, a shape). Layers and losses use
+    it for the fused ops, e.g. `apply("linear", x, W, b)`.
     """
     if type(op) is str:
         op = OPS[op]
@@ -236,21 +239,24 @@ def _io(n: Value) -> tuple[tuple, tuple]:
 class Value:
     """A scalar or tensor node of a computation graph.
 
-    ``Value(data, label="", requires_grad=True, copy=True)``: a number gives a scalar
-    Value (``.data`` a float), a list, tuple or array a tensor Value (``.data`` an
-    ndarray, float64 unless given float32). An array is copied, as ``torch.tensor``
-    does, so an optimizer step never writes into the caller's array; ``copy=False``
+    `Value(data, label="", requires_grad=True, copy=True)`: a number gives a scalar
+    Value (`.data` a float), a list, tuple or array a tensor Value (`.data` an
+    ndarray, float64 unless given float32). An array is copied, as `torch.tensor`
+    does, so an optimizer step never writes into the caller's array; `copy=False`
     shares it (for those who want that).
 
-    numpy's own functions accept Values (``np.sin(v)``, ``np.concatenate([a, b])``)
-    and return Values; plain arrays beside them are constants. ``<``, ``<=``, ``>``,
-    ``>=`` compare the data (plain bools or bool arrays, no gradient), while ``==`` is
+    numpy's own functions accept Values (`np.sin(v)`, `np.concatenate([a, b])`)
+    and return Values; plain arrays beside them are constants. `<`, `<=`, `>`,
+    `>=` compare the data (plain bools or bool arrays, no gradient), while `==` is
     identity, so Values stay usable as dict keys and in sets (compare data with
-    ``np.equal(v, w)`` or ``v.data == w.data``).
+    `np.equal(v, w)` or `v.data == w.data`).
 
+    ```pycon
     >>> a = Value(2.0); b = a * a + a
     >>> b.backward(); a.grad
     5.0
+
+    ```
     """
 
     __slots__ = ("data", "_grad", "label", "requires_grad", "_op", "_a", "_b", "_ctx",
@@ -284,7 +290,7 @@ class Value:
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        """``None`` resets; a number fills the Value's shape; an array must have that shape."""
+        """`None` resets; a number fills the Value's shape; an array must have that shape."""
         if value is None:
             self._grad = None
             return
@@ -300,7 +306,7 @@ class Value:
     @property
     def has_grad(self) -> bool:
         """Whether a gradient is stored (False before any backward pass reached this
-        Value and after ``grad = None``): optimizers skip parameters without one."""
+        Value and after `grad = None`): optimizers skip parameters without one."""
         return self._grad is not None
 
     @property
@@ -334,7 +340,7 @@ class Value:
 
     @property
     def params(self) -> tuple:
-        """The op's static arguments, e.g. ``(axis, keepdims)`` for ``sum``."""
+        """The op's static arguments, e.g. `(axis, keepdims)` for `sum`."""
         return () if self._op is None else _io(self)[1][self._op.nin:]
 
     @property
@@ -397,7 +403,7 @@ class Value:
 
     # ------------------------------------------------------------ numpy protocols
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        """``np.sin(v)``, ``arr + v``: route numpy's ufuncs to the op table."""
+        """`np.sin(v)`, `arr + v`: route numpy's ufuncs to the op table."""
         pair = _OPERATOR_UFUNCS.get(ufunc)
         if pair is not None and method == "__call__" and not kwargs and len(inputs) == 2:
             # `array (op) Value` is our reflected operator: the short way (saves the
@@ -408,13 +414,13 @@ class Value:
         return array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        """``np.concatenate([a, b])``, ``np.sum(v)``: route numpy's functions."""
+        """`np.concatenate([a, b])`, `np.sum(v)`: route numpy's functions."""
         from .numpy_api import array_function
         return array_function(func, types, args, kwargs)
 
     def __apply_op__(self, op: Op, inputs: tuple, params: tuple) -> Value:
-        """Record table op ``op`` on ``inputs`` (the protocol :func:`.opdef.call` uses
-        when a VJP runs on Values under ``create_graph=True``)."""
+        """Record table op `op` on `inputs` (the protocol `.opdef.call` uses
+        when a VJP runs on Values under `create_graph=True`)."""
         return apply(op, *inputs, params=params)
 
     def __len__(self) -> int:
@@ -487,18 +493,18 @@ class Value:
         return _unary(_MEAN, self, _axis(axis), keepdims)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Value:
-        """Maximum; tied maxima share the gradient equally (as ``torch.amax``)."""
+        """Maximum; tied maxima share the gradient equally (as `torch.amax`)."""
         return _unary(_MAX, self, _axis(axis), keepdims)
 
     # ------------------------------------------------------------ shapes
     def reshape(self, *shape: Any) -> Value:
-        """``v.reshape(2, 3)`` or ``v.reshape((2, 3))``; ``-1`` infers one dimension."""
+        """`v.reshape(2, 3)` or `v.reshape((2, 3))`; `-1` infers one dimension."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return _unary(_RESHAPE, self, shape)
 
     def transpose(self, *axes: Any) -> Value:
-        """Reverse the axes, or permute them: ``v.transpose(1, 0, 2)``."""
+        """Reverse the axes, or permute them: `v.transpose(1, 0, 2)`."""
         self._need_tensor("transpose")
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
@@ -608,13 +614,13 @@ class Value:
 
     # ------------------------------------------------------------ autodiff
     def backward(self, grad: Any = None, create_graph: bool = False) -> None:
-        """Add d(self)/d(leaf) * grad into every leaf's ``.grad`` (reverse mode).
+        """Add d(self)/d(leaf) * grad into every leaf's `.grad` (reverse mode).
 
-        A one-element root is seeded with 1; any other root needs ``grad`` of its
+        A one-element root is seeded with 1; any other root needs `grad` of its
         shape. Leaf gradients accumulate across calls; intermediate gradients are
         recomputed from zero on each call. No recursion: depth is limited by memory.
-        ``create_graph=True`` records the backward pass itself, so each ``.grad`` is a
-        Value with a graph of its own (``x.grad.backward()`` gives second derivatives).
+        `create_graph=True` records the backward pass itself, so each `.grad` is a
+        Value with a graph of its own (`x.grad.backward()` gives second derivatives).
         """
         if not self.requires_grad:
             raise ValueError("backward: this Value does not require grad (it was made "
@@ -663,7 +669,7 @@ def _plain(o: Any) -> Any:
 
 
 def as_value(x: Any) -> Value:
-    """``x`` itself if it is a Value, else a constant Value of it."""
+    """`x` itself if it is a Value, else a constant Value of it."""
     return x if isinstance(x, Value) else Value(x, requires_grad=False)
 
 

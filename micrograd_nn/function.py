@@ -1,25 +1,27 @@
 """Custom ops: a new primitive with its forward and VJP in one place.
 
-The habit users bring from PyTorch's ``autograd.Function`` and JAX's ``custom_vjp``::
+The habit users bring from PyTorch's `autograd.Function` and JAX's `custom_vjp`:
 
-    import numpy as np
-    from micrograd_nn import Value, custom_op
+```python
+import numpy as np
+from micrograd_nn import Value, custom_op
 
-    @custom_op
-    def softplus(x):                  # forward: raw data in (float or ndarray), out
-        return np.logaddexp(0.0, x)
+@custom_op
+def softplus(x):                  # forward: raw data in (float or ndarray), out
+    return np.logaddexp(0.0, x)
 
-    @softplus.defvjp
-    def softplus_vjp(g, ans, x):      # g * d softplus / dx
-        return g / (1.0 + np.exp(-x))
+@softplus.defvjp
+def softplus_vjp(g, ans, x):      # g * d softplus / dx
+    return g / (1.0 + np.exp(-x))
 
-    y = softplus(Value([0.5, -2.0])).sum()
-    y.backward()
+y = softplus(Value([0.5, -2.0])).sum()
+y.backward()
+```
 
-A custom op is an :class:`~micrograd_nn.opdef.Op` like those of the table: it works on
+A custom op is an `Op` like those of the table: it works on
 scalar and tensor Values, shows under its name in graph drawings, is checked by
-:func:`micrograd_nn.gradcheck.gradcheck`, and a VJP written with numpy's functions and
-operators also serves ``backward(create_graph=True)`` (it then receives Values).
+[`micrograd_nn.gradcheck.gradcheck`][], and a VJP written with numpy's functions and
+operators also serves `backward(create_graph=True)` (it then receives Values).
 Inputs beyond the ones with a VJP are static parameters passed to both functions.
 """
 
@@ -35,10 +37,10 @@ __all__ = ["CustomOp", "custom_op"]
 
 
 class CustomOp:
-    """A user-defined primitive: ``forward(*data, *params) -> data`` and one
-    ``vjp_i(g, ans, *data, *params) -> gradient of input i`` per differentiable input.
+    """A user-defined primitive: `forward(*data, *params) -> data` and one
+    `vjp_i(g, ans, *data, *params) -> gradient of input i` per differentiable input.
 
-    ``g`` has the output's shape; a VJP may return its gradient in a broadcast shape
+    `g` has the output's shape; a VJP may return its gradient in a broadcast shape
     (it is summed back to the input's shape) or as a number.
     """
 
@@ -55,7 +57,7 @@ class CustomOp:
 
     @property
     def op(self) -> Op:
-        """The table-style :class:`Op` (after :meth:`defvjp`)."""
+        """The table-style `Op` (after [`defvjp`][micrograd_nn.function.CustomOp.defvjp])."""
         if self._op is None:
             raise TypeError(f"custom op {self.name!r} has no VJP yet; define one with "
                             f"@{self.name}.defvjp")
@@ -93,8 +95,8 @@ class CustomOp:
 def custom_op(forward: Callable[..., Any] | None = None, *,
               vjp: Callable[..., Any] | tuple[Callable[..., Any], ...] | None = None,
               name: str | None = None) -> Any:
-    """Make a :class:`CustomOp`: as a decorator on the forward (then ``@f.defvjp``),
-    or in one call, ``custom_op(forward, vjp=(vjp_x, vjp_y), name="f")``."""
+    """Make a [`CustomOp`][micrograd_nn.function.CustomOp]: as a decorator on the forward (then
+    `@f.defvjp`), or in one call, `custom_op(forward, vjp=(vjp_x, vjp_y), name="f")`."""
     vjps = () if vjp is None else (vjp if isinstance(vjp, tuple) else (vjp,))
     if forward is None:
         return lambda f: CustomOp(f, vjps, name)

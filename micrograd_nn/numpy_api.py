@@ -1,11 +1,11 @@
-"""numpy's functions on Values: the dispatch behind ``__array_ufunc__`` and
-``__array_function__``.
+"""numpy's functions on Values: the dispatch behind `__array_ufunc__` and
+`__array_function__`.
 
 One table maps each numpy ufunc or function to a handler that builds the result from
-the op table (:mod:`micrograd_nn.ops`), so ``np.sin(v)``, ``np.concatenate([a, b])``
-and ``arr + v`` give Values with exact gradients; plain arrays beside Values are
-constants. The handlers live in :mod:`micrograd_nn.numpy_math` (elementwise maths,
-reductions, products) and :mod:`micrograd_nn.numpy_array` (shapes, joining, selecting);
+the op table ([`micrograd_nn.ops`][]), so `np.sin(v)`, `np.concatenate([a, b])`
+and `arr + v` give Values with exact gradients; plain arrays beside Values are
+constants. The handlers live in `micrograd_nn.numpy_math` (elementwise maths,
+reductions, products) and `micrograd_nn.numpy_array` (shapes, joining, selecting);
 the ufuncs behind Python's operators are here. A numpy function without a handler
 raises a TypeError naming it, never an object array or numpy's own message.
 """
@@ -57,7 +57,7 @@ def _name(f: Any) -> str:
 
 
 def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
-    """``Value.__array_ufunc__``: ``ufunc(*inputs)`` through the op table."""
+    """`Value.__array_ufunc__`: `ufunc(*inputs)` through the op table."""
     name = f"numpy.{ufunc.__name__}"
     if method != "__call__":
         raise TypeError(f"{name}.{method} has no gradient rule in micrograd_nn; use the "
@@ -78,7 +78,7 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
 
 
 def array_function(func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
-    """``Value.__array_function__``: numpy's function ``func`` through the op table."""
+    """`Value.__array_function__`: numpy's function `func` through the op table."""
     handler = FUNCTIONS.get(func)
     if handler is None:
         raise TypeError(f"{_name(func)} has no gradient rule in micrograd_nn")

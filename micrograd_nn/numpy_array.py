@@ -1,10 +1,10 @@
 """numpy's joining, splitting and shape functions on Values.
 
-:data:`FUNCTIONS` maps a numpy function to a handler taking numpy's own arguments (it
-also holds :mod:`micrograd_nn.numpy_select`'s copying and selecting functions). Results
-are Values built from table ops: ``concatenate`` (:mod:`micrograd_nn.ops_array`) and the
-core ``reshape``, ``transpose`` and ``broadcast_to``, so gradients of any order come
-from those ops' VJPs. A plain array among Values (``np.concatenate([arr, v])``) is a
+`FUNCTIONS` maps a numpy function to a handler taking numpy's own arguments (it
+also holds `micrograd_nn.numpy_select`'s copying and selecting functions). Results
+are Values built from table ops: `concatenate` (`micrograd_nn.ops_array`) and the
+core `reshape`, `transpose` and `broadcast_to`, so gradients of any order come
+from those ops' VJPs. A plain array among Values (`np.concatenate([arr, v])`) is a
 constant. Functions whose results are indices, shapes or booleans (argsort, nonzero,
 shape, isclose, ...) return numpy's plain results computed on the data. Bad input raises
 a ValueError/TypeError naming the function, the shapes and the fix.
@@ -40,7 +40,7 @@ def _items(arrays: Any, who: str) -> list[Any]:
 
 
 def _join(who: str, xs: list[Any], axis: int, dtype: Any = None) -> Value:
-    """``np.concatenate(xs, axis)`` as one ``concatenate`` node, after checking shapes."""
+    """`np.concatenate(xs, axis)` as one `concatenate` node, after checking shapes."""
     if not xs:
         raise ValueError(f"{who}: need at least one array to join")
     shapes = [shape_of(x) for x in xs]
@@ -65,7 +65,7 @@ def _join(who: str, xs: list[Any], axis: int, dtype: Any = None) -> Value:
 
 def concatenate(arrays: Any, axis: Any = 0, out: Any = None, *, dtype: Any = None,
                 casting: str = "same_kind") -> Value:
-    """Join along an existing axis; ``axis=None`` flattens every input first."""
+    """Join along an existing axis; `axis=None` flattens every input first."""
     no_out("concatenate", out)
     xs = _items(arrays, "concatenate")
     if axis is None:
@@ -117,7 +117,7 @@ def dstack(tup: Any) -> Value:
 
 
 def append(arr: Any, values: Any, axis: Any = None) -> Value:
-    """``arr`` then ``values`` along ``axis``; both flattened for ``axis=None``."""
+    """`arr` then `values` along `axis`; both flattened for `axis=None`."""
     xs = [operand(arr, "append"), operand(values, "append")]
     if axis is None:
         xs, axis = [reshape_any(x, (-1,)) for x in xs], 0
@@ -128,7 +128,7 @@ def append(arr: Any, values: Any, axis: Any = None) -> Value:
 
 
 def _bounds(who: str, n: int, sections: Any) -> list[int]:
-    """Split points along an axis of size ``n``: ``[0, ..., n]`` (numpy's slice semantics)."""
+    """Split points along an axis of size `n`: `[0, ..., n]` (numpy's slice semantics)."""
     try:
         k = operator.index(sections)
     except TypeError:
@@ -196,7 +196,7 @@ def dsplit(ary: Any, indices_or_sections: Any) -> list[Value]:
 
 
 def _new_shape(who: str, old: tuple[int, ...], new: Any) -> tuple[int, ...]:
-    """``new`` as a tuple of ints, checked to hold ``old``'s elements (one -1 inferred)."""
+    """`new` as a tuple of ints, checked to hold `old`'s elements (one -1 inferred)."""
     try:
         new = (operator.index(new),)
     except TypeError:
@@ -242,7 +242,7 @@ def ravel(a: Any, order: str = "C") -> Value:
 
 
 def squeeze(a: Any, axis: Any = None) -> Value:
-    """Drop axes of size 1 (all of them for ``axis=None``)."""
+    """Drop axes of size 1 (all of them for `axis=None`)."""
     v = value(a, "squeeze")
     s = v.shape
     if axis is None:
@@ -256,7 +256,7 @@ def squeeze(a: Any, axis: Any = None) -> Value:
 
 
 def expand_dims(a: Any, axis: Any) -> Value:
-    """Insert axes of size 1 at ``axis`` (positions in the result)."""
+    """Insert axes of size 1 at `axis` (positions in the result)."""
     v = value(a, "expand_dims")
     nd = v.ndim + (1 if isinstance(axis, (int, np.integer)) else len(axis))
     axes = axes_of("expand_dims", axis, nd)
@@ -288,7 +288,7 @@ def _atleast_fn(nd: int) -> Callable[..., Any]:
 
 
 def transpose(a: Any, axes: Any = None) -> Value:
-    """Permute the axes (reverse them for ``axes=None``)."""
+    """Permute the axes (reverse them for `axes=None`)."""
     v = value(a, "transpose")
     if axes is None:
         return _reverse(v) if v.ndim > 1 else same(v)
@@ -324,7 +324,7 @@ def moveaxis(a: Any, source: Any, destination: Any) -> Value:
 
 
 def rollaxis(a: Any, axis: int, start: int = 0) -> Value:
-    """Move ``axis`` to sit before position ``start`` (prefer moveaxis)."""
+    """Move `axis` to sit before position `start` (prefer moveaxis)."""
     v = value(a, "rollaxis")
     n = v.ndim
     axis = axis_of("rollaxis", axis, n)
@@ -341,7 +341,7 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Value:
 
 
 def broadcast_to(array: Any, shape: Any, subok: bool = False) -> Value:
-    """A read-only broadcast of ``array`` to ``shape``; its gradient sums back."""
+    """A read-only broadcast of `array` to `shape`; its gradient sums back."""
     v = value(array, "broadcast_to")
     new = _new_shape_plain("broadcast_to", shape)
     s = v.shape
@@ -381,7 +381,7 @@ def broadcast_arrays(*args: Any, subok: bool = False) -> tuple[Any, ...]:
 
 
 def _plain(func: Callable) -> Callable:
-    """A handler running ``func`` on the data: its result is indices, shapes or booleans."""
+    """A handler running `func` on the data: its result is indices, shapes or booleans."""
 
     def handler(*args: Any, **kwargs: Any) -> Any:
         return func(*map(_unwrap, args), **{k: _unwrap(x) for k, x in kwargs.items()})

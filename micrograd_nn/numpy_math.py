@@ -1,12 +1,12 @@
 """numpy handlers: elementwise maths, reductions and products on Values.
 
-:data:`UFUNCS` maps a numpy ufunc to ``handler(*inputs, **kwargs)`` and
-:data:`FUNCTIONS` a numpy function to ``handler(*args, **kwargs)``, called with what
-numpy received; :mod:`micrograd_nn.numpy_api` routes ``np.sin(v)``, ``np.sum(v, axis=0)``
-or ``np.einsum("ij,jk->ik", a, b)`` here. A handler returns a Value built from the op
+`UFUNCS` maps a numpy ufunc to `handler(*inputs, **kwargs)` and
+`FUNCTIONS` a numpy function to `handler(*args, **kwargs)`, called with what
+numpy received; `micrograd_nn.numpy_api` routes `np.sin(v)`, `np.sum(v, axis=0)`
+or `np.einsum("ij,jk->ik", a, b)` here. A handler returns a Value built from the op
 table (plain arrays beside Values are constants), or, for what has no gradient
-(``isnan``, ``signbit``, ...), numpy's own result on the data. Functions numpy defines by
-others are composed here: ``var`` from ``mean``, every product from ``einsum``.
+(`isnan`, `signbit`, ...), numpy's own result on the data. Functions numpy defines by
+others are composed here: `var` from `mean`, every product from `einsum`.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def _ufunc_kwargs(name: str, kw: dict) -> None:
 
 
 def _unsupported(name: str, a: Any = None, **kw: Any) -> None:
-    """Refuse ``out=``, ``where=``, ``initial=``... ; ``dtype=`` only as the data's dtype."""
+    """Refuse `out=`, `where=`, `initial=`... ; `dtype=` only as the data's dtype."""
     for k, v in kw.items():
         if v is None or (k == "dtype" and a is not None and np.dtype(v) == _dtype(a)):
             continue
@@ -71,7 +71,7 @@ def _dtype(x: Any) -> np.dtype:
 
 
 def _axis(name: str, a: Any, axis: Any, multi: bool = True) -> Any:
-    """``axis`` checked against ``a``'s shape: None, an int or (``multi``) a tuple, as
+    """`axis` checked against `a`'s shape: None, an int or (`multi`) a tuple, as
     non-negative ints."""
     if axis is None:
         return None
@@ -105,7 +105,7 @@ def _count(a: Any, axis: Any) -> int:
 
 
 def _ufunc(name: str, op: Any, *params: Any) -> Callable[..., Value]:
-    """A ufunc as table op ``op`` (with static ``params``, e.g. rint's 0 decimals)."""
+    """A ufunc as table op `op` (with static `params`, e.g. rint's 0 decimals)."""
     def handler(*xs: Any, **kw: Any) -> Value:
         _ufunc_kwargs(name, kw)
         return apply(op, *xs, params=params)
@@ -253,7 +253,7 @@ def _einsum_args(args: tuple) -> tuple[str, list]:
 
 
 def _explicit(subs: str, shapes: list) -> str:
-    """``subs`` with the output written out and '...' replaced by letters (aligned from
+    """`subs` with the output written out and '...' replaced by letters (aligned from
     the right, so numpy's broadcasting of those axes carries over); checked against the
     operands' shapes."""
     subs = subs.replace(" ", "")
@@ -335,7 +335,7 @@ def _moveaxis(x: Any, src: int, dst: int) -> Any:
 
 
 def _tensordot(a: Any, b: Any, axes: Any = 2, name: str = "tensordot") -> Value:
-    """Sum over ``axes`` of a (paired with those of b); a's other axes, then b's."""
+    """Sum over `axes` of a (paired with those of b); a's other axes, then b's."""
     a, b = _plain(a), _plain(b)
     sha, shb = _shape(a), _shape(b)
     aa: list[Any]

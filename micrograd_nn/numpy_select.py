@@ -1,13 +1,13 @@
 """numpy's copying and selecting functions on Values, and helpers numpy_array shares.
 
 Each differentiable function composes table ops, so gradients of any order come from
-their VJPs: flips, diagonals and splits are ``getitem`` slices (plain slices where a
-stride will do, for a fast backward); sort, take and take_along_axis are ``getitem``
-with index arrays taken from the data; repeat and tile are ``broadcast_to`` between
-reshapes; triu/tril/select are ``where`` with a constant mask; diag builds a matrix with
-``scatter``; roll joins two slices (``concatenate``); pad is its own op. The helpers at
-the top (operands, axes, dtype) serve :mod:`micrograd_nn.numpy_array` too, which merges
-:data:`FUNCTIONS` into its own.
+their VJPs: flips, diagonals and splits are `getitem` slices (plain slices where a
+stride will do, for a fast backward); sort, take and take_along_axis are `getitem`
+with index arrays taken from the data; repeat and tile are `broadcast_to` between
+reshapes; triu/tril/select are `where` with a constant mask; diag builds a matrix with
+`scatter`; roll joins two slices (`concatenate`); pad is its own op. The helpers at
+the top (operands, axes, dtype) serve `micrograd_nn.numpy_array` too, which merges
+`FUNCTIONS` into its own.
 """
 
 from __future__ import annotations
@@ -42,29 +42,29 @@ def operand(x: Any, who: str) -> Any:
 
 
 def value(x: Any, who: str) -> Value:
-    """``x`` as a Value: itself, or a constant Value of its data."""
+    """`x` as a Value: itself, or a constant Value of its data."""
     return x if isinstance(x, Value) else Value(operand(x, who), requires_grad=False)
 
 
 def reshape_any(x: Any, shape: tuple[int, ...]) -> Any:
-    """Reshape a Value (the ``reshape`` op) or a constant array."""
+    """Reshape a Value (the `reshape` op) or a constant array."""
     if isinstance(x, Value):
         return apply(RESHAPE, x, params=(tuple(shape),))
     return np.reshape(x, shape)
 
 
 def same(v: Value) -> Value:
-    """A new node holding ``v``'s values (numpy returns a new array where nothing moves)."""
+    """A new node holding `v`'s values (numpy returns a new array where nothing moves)."""
     return apply(RESHAPE, v, params=(v.shape,))
 
 
 def permute(v: Value, perm: tuple[int, ...]) -> Value:
-    """``v.transpose(perm)`` for normalised axes (a 0-d Value stays as it is)."""
+    """`v.transpose(perm)` for normalised axes (a 0-d Value stays as it is)."""
     return apply(TRANSPOSE, v, params=(tuple(perm),)) if v.ndim else same(v)
 
 
 def cast_to(v: Value, dtype: Any, who: str) -> Value:
-    """numpy's ``dtype=`` argument: the ``cast`` op to a float dtype."""
+    """numpy's `dtype=` argument: the `cast` op to a float dtype."""
     if dtype is None:
         return v
     dt = np.dtype(dtype)
@@ -80,7 +80,7 @@ def no_out(who: str, out: Any) -> None:
 
 
 def need_ndim(who: str, x: Any, nd: int) -> None:
-    """A ValueError naming ``who`` unless ``x`` has at least ``nd`` dimensions."""
+    """A ValueError naming `who` unless `x` has at least `nd` dimensions."""
     s = x.shape if isinstance(x, Value) else np.shape(x)
     if len(s) < nd:
         raise ValueError(f"{who}: needs a Value with at least {nd} dimension"
@@ -88,8 +88,8 @@ def need_ndim(who: str, x: Any, nd: int) -> None:
 
 
 def axes_of(who: str, axes: Any, nd: int) -> tuple[int, ...]:
-    """``axes`` (an int or a sequence of ints) as distinct ints in [0, nd), or an
-    AxisError/ValueError naming ``who``."""
+    """`axes` (an int or a sequence of ints) as distinct ints in `[0, nd)`, or an
+    AxisError/ValueError naming `who`."""
     items = tuple(axes) if isinstance(axes, (list, tuple)) else (axes,)
     out = []
     for a in items:
@@ -108,14 +108,14 @@ def axes_of(who: str, axes: Any, nd: int) -> tuple[int, ...]:
 
 
 def axis_of(who: str, axis: Any, nd: int) -> int:
-    """One axis as an int in [0, nd) (see :func:`axes_of`)."""
+    """One axis as an int in `[0, nd)` (see `axes_of`)."""
     if isinstance(axis, (list, tuple)):
         raise TypeError(f"{who}: axis must be one int here, got {axis!r}")
     return axes_of(who, axis, nd)[0]
 
 
 def _axis_slice(v: Value, ax: int, sl: Any) -> Value:
-    """``v`` indexed by ``sl`` (a slice or index array) along axis ``ax``."""
+    """`v` indexed by `sl` (a slice or index array) along axis `ax`."""
     return v[(slice(None),) * ax + (sl,)]
 
 
@@ -132,13 +132,13 @@ def _ints(who: str, x: Any, what: str) -> np.ndarray:
 
 
 def copy(a: Any, order: str = "K", subok: bool = False) -> Value:
-    """A new Value with its own copy of the data (the ``cast`` op to the same dtype)."""
+    """A new Value with its own copy of the data (the `cast` op to the same dtype)."""
     v = value(a, "copy")
     return apply(CAST, v, params=(v.dtype,))
 
 
 def repeat(a: Any, repeats: Any, axis: Any = None) -> Value:
-    """Each entry ``repeats`` times along ``axis`` (flattened first for ``axis=None``)."""
+    """Each entry `repeats` times along `axis` (flattened first for `axis=None`)."""
     v = value(a, "repeat")
     if axis is None:
         v, axis = apply(RESHAPE, v, params=((-1,),)), 0
@@ -159,7 +159,7 @@ def repeat(a: Any, repeats: Any, axis: Any = None) -> Value:
 
 
 def tile(A: Any, reps: Any) -> Value:
-    """``A`` repeated ``reps[i]`` times along axis i: reshape, broadcast_to, reshape."""
+    """`A` repeated `reps[i]` times along axis i: reshape, broadcast_to, reshape."""
     v = value(A, "tile")
     reps = tuple(_ints("tile", reps, "reps").reshape(-1).tolist())
     if any(r < 0 for r in reps):
@@ -189,8 +189,8 @@ _INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Value:
-    """Pad each axis with ``pad_width`` (before, after) entries: constant mode is the
-    ``pad`` op; edge/reflect/symmetric/wrap take each new entry from an index of the input."""
+    """Pad each axis with `pad_width` (before, after) entries: constant mode is the
+    `pad` op; edge/reflect/symmetric/wrap take each new entry from an index of the input."""
     v = value(array, "pad")
     if isinstance(pad_width, Value):
         raise TypeError("pad: pad_width must be integers, not a Value")
@@ -253,7 +253,7 @@ def roll(a: Any, shift: Any, axis: Any = None) -> Value:
 
 
 def flip(m: Any, axis: Any = None) -> Value:
-    """Reverse the order along ``axis`` (all axes for None): a slice with step -1."""
+    """Reverse the order along `axis` (all axes for None): a slice with step -1."""
     v = value(m, "flip")
     axes = range(v.ndim) if axis is None else axes_of("flip", axis, v.ndim)
     if not v.ndim or not axes:
@@ -274,7 +274,7 @@ def flipud(m: Any) -> Value:
 
 
 def rot90(m: Any, k: int = 1, axes: Any = (0, 1)) -> Value:
-    """Rotate by 90 degrees ``k`` times in the plane ``axes``, from the first toward the second."""
+    """Rotate by 90 degrees `k` times in the plane `axes`, from the first toward the second."""
     v = value(m, "rot90")
     axes = tuple(axes)
     if len(axes) != 2:
@@ -322,7 +322,7 @@ def trace(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = 
 
 
 def diag(v: Any, k: int = 0) -> Value:
-    """1-D (n,) -> the (n+|k|, n+|k|) matrix with it on diagonal k (a ``scatter`` into the
+    """1-D (n,) -> the (n+|k|, n+|k|) matrix with it on diagonal k (a `scatter` into the
     flattened zeros at a strided slice); 2-D -> its diagonal k."""
     x = value(v, "diag")
     if x.ndim == 2:
@@ -358,8 +358,8 @@ def tril(m: Any, k: int = 0) -> Value:
 
 
 def select(condlist: Any, choicelist: Any, default: Any = 0) -> Value:
-    """Where condition i holds (the first that does), choice i; elsewhere ``default``.
-    Conditions are constants (boolean arrays, e.g. ``v > 0``); choices may be Values."""
+    """Where condition i holds (the first that does), choice i; elsewhere `default`.
+    Conditions are constants (boolean arrays, e.g. `v > 0`); choices may be Values."""
     conds, choices = list(condlist), list(choicelist)
     if len(conds) != len(choices):
         raise ValueError(f"select: condlist has {len(conds)} entries but choicelist has "
@@ -380,7 +380,7 @@ def select(condlist: Any, choicelist: Any, default: Any = 0) -> Value:
 
 
 def _along(v: Value, idx: np.ndarray, ax: int) -> Value:
-    """``np.take_along_axis(v, idx, ax)`` as one getitem: index arrays for every axis."""
+    """`np.take_along_axis(v, idx, ax)` as one getitem: index arrays for every axis."""
     if v.ndim == 1:
         return v[idx]
     grid = [np.arange(n).reshape([-1 if d == i else 1 for d in range(v.ndim)])
@@ -391,7 +391,7 @@ def _along(v: Value, idx: np.ndarray, ax: int) -> Value:
 
 def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
          stable: Any = None) -> Value:
-    """Sorted along ``axis`` (flattened for None): a getitem by the data's argsort, so the
+    """Sorted along `axis` (flattened for None): a getitem by the data's argsort, so the
     gradient goes back to each entry's original position."""
     if order is not None:
         raise TypeError("sort: order= is for structured arrays; Values hold floats")
@@ -403,7 +403,7 @@ def sort(a: Any, axis: Any = -1, kind: Any = None, order: Any = None, *,
 
 
 def take_along_axis(arr: Any, indices: Any, axis: Any = -1) -> Value:
-    """Entries picked along ``axis`` by ``indices`` (same ndim; other axes broadcast)."""
+    """Entries picked along `axis` by `indices` (same ndim; other axes broadcast)."""
     v, idx = value(arr, "take_along_axis"), _ints("take_along_axis", indices, "indices")
     if axis is None:
         if idx.ndim != 1:
@@ -433,7 +433,7 @@ def _bounded(who: str, idx: np.ndarray, n: int, ax: int, mode: str) -> np.ndarra
 
 
 def take(a: Any, indices: Any, axis: Any = None, out: Any = None, mode: str = "raise") -> Value:
-    """Entries at ``indices`` along ``axis`` (of the flattened input for None); a single
+    """Entries at `indices` along `axis` (of the flattened input for None); a single
     index gives a scalar Value."""
     no_out("take", out)
     v, idx = value(a, "take"), _ints("take", indices, "indices")

@@ -1,8 +1,8 @@
-"""The building blocks of the op table: :class:`Op`, :func:`unbroadcast`, and scalar
+"""The building blocks of the op table: `Op`, `unbroadcast`, and scalar
 maths that follows numpy (inf/nan, never an exception or a warning).
 
-The table itself is :mod:`micrograd_nn.ops`; the modules holding its sections
-(``ops_math``, ``ops_array``, ...) build their entries from what is here. Nothing here
+The table itself is [`micrograd_nn.ops`][]; the modules holding its sections
+(`ops_math`, `ops_array`, ...) build their entries from what is here. Nothing here
 imports the engine.
 """
 
@@ -19,8 +19,8 @@ INF, NAN = math.inf, math.nan
 
 
 class Op(NamedTuple):
-    """A primitive: its name, forward, one VJP per differentiable input, ``kind``
-    (groups ops for tests and drawings) and ``nin``, the number of those inputs."""
+    """A primitive: its name, forward, one VJP per differentiable input, `kind`
+    (groups ops for tests and drawings) and `nin`, the number of those inputs."""
 
     name: str
     fwd: Callable[..., Any]
@@ -30,17 +30,20 @@ class Op(NamedTuple):
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
-    """The shape of a float (``()``), an ndarray or a Value."""
+    """The shape of a float (`()`), an ndarray or a Value."""
     t = type(x)
     return () if t is float else x.shape
 
 
 def unbroadcast(g: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``g`` down to ``shape``: the reverse of numpy broadcasting. Works on raw
-    data and on Values (through the ``sum`` op).
+    """Sum `g` down to `shape`: the reverse of numpy broadcasting. Works on raw
+    data and on Values (through the `sum` op).
 
+    ```pycon
     >>> unbroadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
     [[12.0], [12.0]]
+
+    ```
     """
     gshape = shape_of(g)
     if gshape == shape:
@@ -119,10 +122,10 @@ def safe_log(x: Any) -> Any:
 
 
 def raw(x: Any) -> Any:
-    """The data of ``x``: itself for a float or ndarray, ``x.data`` for a Value.
+    """The data of `x`: itself for a float or ndarray, `x.data` for a Value.
 
     VJPs use it for what is not differentiated (masks, indices, shapes), so that the
-    same VJP runs on raw data and, under ``create_graph=True``, on Values."""
+    same VJP runs on raw data and, under `create_graph=True`, on Values."""
     t = type(x)
     if t is float or t is ndarray:
         return x
@@ -130,11 +133,11 @@ def raw(x: Any) -> Any:
 
 
 def call(op: Op, *inputs: Any, params: tuple = ()) -> Any:
-    """Apply table op ``op`` inside a VJP.
+    """Apply table op `op` inside a VJP.
 
-    On raw data (the first-order backward pass) this is just ``op.fwd``. When a VJP runs
-    under ``backward(create_graph=True)`` its arguments are Values, and a Value records
-    the op on the graph through its ``__apply_op__`` protocol, so the VJP is itself
+    On raw data (the first-order backward pass) this is just `op.fwd`. When a VJP runs
+    under `backward(create_graph=True)` its arguments are Values, and a Value records
+    the op on the graph through its `__apply_op__` protocol, so the VJP is itself
     differentiable (the way second derivatives come for free).
     """
     for x in inputs:
@@ -145,7 +148,7 @@ def call(op: Op, *inputs: Any, params: tuple = ()) -> Any:
 
 
 def op(name: str, fwd: Callable, vjps: tuple[Callable, ...], kind: str) -> Op:
-    """A table entry: ``nin`` is the number of VJPs (differentiable inputs)."""
+    """A table entry: `nin` is the number of VJPs (differentiable inputs)."""
     return Op(name, fwd, vjps, kind, len(vjps))
 
 
@@ -163,11 +166,11 @@ def _sum(x: Any, axis: Any, keepdims: bool) -> Any:
 
 SUM = unary("sum", _sum,
             lambda g, ans, x, axis, keepdims: _sum_vjp(g, x, axis, keepdims), "reduce")
-"""``sum`` lives here (not in ``ops``) because :func:`unbroadcast` needs it."""
+"""`sum` lives here (not in `ops`) because `unbroadcast` needs it."""
 
 
 def expand(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
-    """Broadcast the gradient of a reduction back to the reduced input's ``shape``."""
+    """Broadcast the gradient of a reduction back to the reduced input's `shape`."""
     if axis is not None and not keepdims:
         axes = (axis,) if type(axis) is int else axis
         gs = list(shape_of(g))

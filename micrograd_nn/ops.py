@@ -1,19 +1,19 @@
 """The one home of derivatives: every primitive's forward and VJPs, side by side.
 
-An :class:`Op` holds ``fwd(*args) -> ans`` and one vector-Jacobian product per
-differentiable input, ``vjp_i(g, ans, *args) -> gradient of input i``. ``args`` are
-the inputs' data (a Python ``float`` or an ``ndarray``) followed by any static
+An `Op` holds `fwd(*args) -> ans` and one vector-Jacobian product per
+differentiable input, `vjp_i(g, ans, *args) -> gradient of input i`. `args` are
+the inputs' data (a Python `float` or an `ndarray`) followed by any static
 parameters (an axis, a shape, an index). A VJP may return a gradient in the
-*broadcast* shape; :func:`unbroadcast` sums it back to the input's shape. The same
-VJPs serve second order: see :mod:`micrograd_nn.opdef` for the contract.
+*broadcast* shape; `unbroadcast` sums it back to the input's shape. The same
+VJPs serve second order: see `micrograd_nn.opdef` for the contract.
 
-:data:`OPS` is the one table, assembled from its sections, each a module listing its
+`OPS` is the one table, assembled from its sections, each a module listing its
 entries under headings, forward and VJP side by side:
 
-* :mod:`~micrograd_nn.ops_core`: arithmetic, activations, the reductions, shapes and
-  selections the engine needs, the fused ``linear``/``mse``/``log_softmax``;
-* :mod:`~micrograd_nn.ops_math`: numpy's elementwise maths, reductions, ``einsum``;
-* :mod:`~micrograd_nn.ops_array`: ``concatenate`` and ``pad``.
+* `ops_core`: arithmetic, activations, the reductions, shapes and
+  selections the engine needs, the fused `linear`/`mse`/`log_softmax`;
+* `ops_math`: numpy's elementwise maths, reductions, `einsum`;
+* `ops_array`: `concatenate` and `pad`.
 
 Nothing here imports the engine.
 """

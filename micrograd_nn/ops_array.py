@@ -1,10 +1,10 @@
 """Op-table section: numpy's joining and padding primitives.
 
-Only ``concatenate`` and ``pad`` are primitives: numpy's other joining, splitting,
+Only `concatenate` and `pad` are primitives: numpy's other joining, splitting,
 shaping, copying and selecting functions are reshape/transpose/getitem/scatter/where in
-disguise and compose them (:mod:`micrograd_nn.numpy_array`). Both VJPs here are slices
-of ``g`` (``g[idx]``), so they run on raw data and, under ``create_graph=True``, on
-Values alike (a Value's indexing is the ``getitem`` op).
+disguise and compose them (`micrograd_nn.numpy_array`). Both VJPs here are slices
+of `g` (`g[idx]`), so they run on raw data and, under `create_graph=True`, on
+Values alike (a Value's indexing is the `getitem` op).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _concatenate(*args: Any) -> np.ndarray:
 
 
 def _concatenate_vjp(i: int) -> Any:
-    """VJP for input ``i``: its slice of ``g`` along the joining axis."""
+    """VJP for input `i`: its slice of `g` along the joining axis."""
 
     def vjp(g: Any, ans: Any, *args: Any) -> Any:
         *xs, axis = args
@@ -43,7 +43,7 @@ def _concatenate_vjp(i: int) -> Any:
 
 @functools.cache
 def concatenate_op(n: int) -> Op:
-    """The ``concatenate`` op for ``n`` inputs: ``(*xs, axis) -> np.concatenate(xs, axis)``."""
+    """The `concatenate` op for `n` inputs: `(*xs, axis) -> np.concatenate(xs, axis)`."""
     if n < 1:
         raise ValueError(f"concatenate: needs at least one input, got {n}")
     return op("concatenate", _concatenate, tuple(_concatenate_vjp(i) for i in range(n)), "shape")
@@ -63,7 +63,7 @@ def _pad(x: Any, widths: tuple, value: Any) -> Any:
 
 
 def _pad_vjp(g: Any, ans: Any, x: Any, widths: tuple, value: Any) -> Any:
-    """The inner block of ``g``: the entries that came from ``x``."""
+    """The inner block of `g`: the entries that came from `x`."""
     if type(raw(x)) is float:
         return g
     return g[tuple(slice(b, b + n) for (b, _), n in zip(widths, shape_of(x), strict=True))]
@@ -72,5 +72,5 @@ def _pad_vjp(g: Any, ans: Any, x: Any, widths: tuple, value: Any) -> Any:
 PAD = unary("pad", _pad, _pad_vjp, "shape")
 
 OPS_ARRAY: tuple[Op, ...] = (concatenate_op(2), PAD)
-"""The table's entries: ``concatenate`` (its 2-input form; numpy_array uses
-:func:`concatenate_op` for any count) and ``pad``."""
+"""The table's entries: `concatenate` (its 2-input form; numpy_array uses
+`concatenate_op` for any count) and `pad`."""

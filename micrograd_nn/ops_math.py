@@ -1,10 +1,10 @@
-"""Op-table section: numpy's elementwise maths, reductions and ``einsum``.
+"""Op-table section: numpy's elementwise maths, reductions and `einsum`.
 
-Entries follow the contract of :mod:`micrograd_nn.opdef`: forward on raw data (a float
-path through :mod:`math`, quiet numpy on arrays, numpy's inf/nan at the edges), VJPs
-that run on raw data and, under ``create_graph=True``, on Values. Functions numpy builds
-from these (``var``, ``std``, ``dot``, ``tensordot``, ``cross``, ...) are composed in
-:mod:`micrograd_nn.numpy_math`, not given primitives of their own.
+Entries follow the contract of `micrograd_nn.opdef`: forward on raw data (a float
+path through `math`, quiet numpy on arrays, numpy's inf/nan at the edges), VJPs
+that run on raw data and, under `create_graph=True`, on Values. Functions numpy builds
+from these (`var`, `std`, `dot`, `tensordot`, `cross`, ...) are composed in
+`micrograd_nn.numpy_math`, not given primitives of their own.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ def _f(r: Any) -> Any:
 
 
 def _ew(mf: Callable[[float], float], nf: Callable) -> Callable[[Any], Any]:
-    """Elementwise forward: ``mf`` on a float (numpy's inf/nan where ``math`` raises),
-    ``nf`` on arrays, without warnings."""
+    """Elementwise forward: `mf` on a float (numpy's inf/nan where `math` raises),
+    `nf` on arrays, without warnings."""
     def fwd(x: Any) -> Any:
         if type(x) is float:
             try:
@@ -52,7 +52,7 @@ def _ew(mf: Callable[[float], float], nf: Callable) -> Callable[[Any], Any]:
 
 
 def _ew2(pf: Callable[[float, float], float], nf: Callable) -> Callable[[Any, Any], Any]:
-    """Binary elementwise forward: ``pf`` on two floats, ``nf`` otherwise (broadcasting)."""
+    """Binary elementwise forward: `pf` on two floats, `nf` otherwise (broadcasting)."""
     def fwd(x: Any, y: Any) -> Any:
         if type(x) is float and type(y) is float:
             try:
@@ -76,7 +76,7 @@ def _sqrt(x: Any) -> Any:
 
 
 def _zero(g: Any, ans: Any, *args: Any) -> Any:
-    """The VJP of a step function: zeros (a Value of zeros under ``create_graph``)."""
+    """The VJP of a step function: zeros (a Value of zeros under `create_graph`)."""
     t = type(g)
     if t is float:
         return 0.0
@@ -84,7 +84,7 @@ def _zero(g: Any, ans: Any, *args: Any) -> Any:
 
 
 def _num(mask: Any, like: Any) -> Any:
-    """A mask (bool or float, scalar or array) as numbers of ``like``'s dtype."""
+    """A mask (bool or float, scalar or array) as numbers of `like`'s dtype."""
     if type(mask) is ndarray:
         return mask.astype(like.dtype if type(like) is ndarray else np.float64)
     return float(mask)
@@ -108,8 +108,8 @@ def _round(x: Any, decimals: int) -> Any:
 
 
 def _step(mf: Callable[[float], int], nf: Callable) -> Callable[[Any], Any]:
-    """Forward of a rounding step: ``math`` on floats (its int result made a float,
-    keeping the sign of a zero as numpy does), ``nf`` on arrays."""
+    """Forward of a rounding step: `math` on floats (its int result made a float,
+    keeping the sign of a zero as numpy does), `nf` on arrays."""
     def fwd(x: Any) -> Any:
         if type(x) is not float:
             return nf(x)
@@ -151,8 +151,8 @@ def _fmin2(x: float, y: float) -> float:
 
 
 def _share(g: Any, ans: Any, x: Any, y: Any, lo: bool, fm: bool) -> Any:
-    """The part of ``g`` that goes to ``x`` in maximum(x, y) (minimum if ``lo``): all of
-    it where x wins, half at a tie (as torch); for fmax/fmin (``fm``) also all of it where
+    """The part of `g` that goes to `x` in maximum(x, y) (minimum if `lo`): all of
+    it where x wins, half at a tie (as torch); for fmax/fmin (`fm`) also all of it where
     only y is NaN. NaN inputs of maximum/minimum take none."""
     rx, ry = raw(x), raw(y)
     s: float | ndarray
@@ -167,7 +167,7 @@ def _share(g: Any, ans: Any, x: Any, y: Any, lo: bool, fm: bool) -> Any:
 
 
 def _quotient(x: Any, ans: Any, y: Any) -> Any:
-    """(x - ans) / y rounded: the integer quotient behind ``ans = mod(x, y)`` or fmod,
+    """(x - ans) / y rounded: the integer quotient behind `ans = mod(x, y)` or fmod,
     taken from the data (a constant of the VJP)."""
     rx, ra, ry = raw(x), raw(ans), raw(y)
     if type(rx) is float and type(ry) is float:
@@ -203,7 +203,7 @@ def _clip_vjp(g: Any, ans: Any, x: Any, lo: Any, hi: Any) -> Any:
 
 
 def _to_last(x: Any, axes: tuple[int, ...]) -> tuple[Any, tuple[int, ...]]:
-    """``x`` with ``axes`` moved to the end and merged into one: shape (..., n)."""
+    """`x` with `axes` moved to the end and merged into one: shape (..., n)."""
     shape = shape_of(x)
     keep = [a for a in range(len(shape)) if a not in axes]
     perm = (*keep, *axes)
@@ -214,7 +214,7 @@ def _to_last(x: Any, axes: tuple[int, ...]) -> tuple[Any, tuple[int, ...]]:
 
 
 def _from_last(t: Any, shape: tuple[int, ...], perm: tuple[int, ...]) -> Any:
-    """The inverse of :func:`_to_last`."""
+    """The inverse of `_to_last`."""
     t = call(RESHAPE, t, params=(tuple(shape[a] for a in perm),))
     if perm == tuple(range(len(shape))):
         return t
@@ -258,7 +258,7 @@ def _flip(x: Any, ax: int) -> Any:
 
 
 def _scan_vjp(vjp: Callable) -> Callable:
-    """A cumsum/cumprod VJP along an axis; ``axis=None`` scans the flattened input."""
+    """A cumsum/cumprod VJP along an axis; `axis=None` scans the flattened input."""
     def scan(g: Any, ans: Any, x: Any, axis: Any) -> Any:
         if axis is not None:
             return vjp(g, ans, x, axis % len(shape_of(x)))
@@ -289,7 +289,7 @@ def _cumprod_vjp(g: Any, ans: Any, x: Any, ax: int) -> Any:
 
 
 def _cumprod_raw(g: ndarray, y: ndarray, x: ndarray) -> ndarray:
-    """:func:`_cumprod_vjp` on arrays, along the last axis, in O(n): before a line's first
+    """`_cumprod_vjp` on arrays, along the last axis, in O(n): before a line's first
     zero the usual revcumsum(g * y) / x; at it, a product around it; after it, 0."""
     n = x.shape[-1]
     z = x == 0
@@ -321,9 +321,9 @@ def _einsum(*args: Any) -> Any:
 
 @functools.lru_cache(maxsize=1024)
 def _einsum_plan(subs: str, i: int) -> tuple[str, tuple[str, ...]]:
-    """The VJP of operand ``i``: its einsum subscripts and those of the constants it
-    needs: ``ones`` for an index only operand i has (its gradient is the same along
-    it), ``eye`` for an index repeated within operand i (the gradient is diagonal)."""
+    """The VJP of operand `i`: its einsum subscripts and those of the constants it
+    needs: `ones` for an index only operand i has (its gradient is the same along
+    it), `eye` for an index repeated within operand i (the gradient is diagonal)."""
     lhs, out = subs.split("->")
     ins = lhs.split(",")
     others = ins[:i] + ins[i + 1:]
@@ -361,7 +361,7 @@ def _einsum_vjp(i: int) -> Callable:
 
 @functools.lru_cache(maxsize=64)
 def einsum_op(n: int) -> Op:
-    """The ``einsum`` op of ``n`` operands: args ``(*operands, subscripts)``."""
+    """The `einsum` op of `n` operands: args `(*operands, subscripts)`."""
     return op("einsum", _einsum, tuple(_einsum_vjp(i) for i in range(n)), "product")
 
 
