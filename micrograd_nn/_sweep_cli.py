@@ -1,6 +1,6 @@
-"""The ``micrograd-nn sweep`` command: flags to a :func:`micrograd_nn.sweep.sweep`
+"""The `micrograd-nn sweep` command: flags to a [`micrograd_nn.sweep.sweep`][]
 call, progress on stderr, the ranking on stdout. Reached through
-:func:`micrograd_nn.sweep.register_cli` / :func:`~micrograd_nn.sweep.cli_main`."""
+[`micrograd_nn.sweep.register_cli`][] / [`cli_main`][micrograd_nn.sweep.cli_main]."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ _FLAG_WORDS = ((r"^repeats\b", "--repeats"), (r"^trials\b", "--trials"),
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with a one-line usage error (exit 2), for :func:`cli_main`."""
+    """argparse with a one-line usage error (exit 2), for `cli_main`."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -78,8 +78,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def register_cli(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``sweep`` command to ``micrograd-nn``'s subparsers; its handler is
-    :func:`cmd_sweep` (``args.func``), which raises ValueError/OSError/ImportError
+    """Add the `sweep` command to `micrograd-nn`'s subparsers; its handler is
+    `cmd_sweep` (`args.func`), which raises ValueError/OSError/ImportError
     for the caller to print as one line."""
     p = subparsers.add_parser("sweep", help="train a grid of configurations, repeated, "
                               "and rank them", description="Trial and error, automated: "
@@ -132,7 +132,7 @@ def _load(spec: str, targets: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _Progress:
-    """``progress=`` for the command: trials done, failed, rate and ETA on stderr; a
+    """`progress=` for the command: trials done, failed, rate and ETA on stderr; a
     line rewritten in place on a terminal, else a plain line every 5% (flushed)."""
 
     def __init__(self, stream: Any) -> None:
@@ -157,7 +157,7 @@ class _Progress:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """The ``sweep`` command; errors are raised (one line each) for the caller."""
+    """The `sweep` command; errors are raised (one line each) for the caller."""
     if args.resume and not args.out:
         raise ValueError("--resume needs --out, the file to resume")
     if args.workers is not None and args.workers < 0:
@@ -227,8 +227,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cli_main(argv: list[str] | None = None) -> int:
-    """``micrograd-nn sweep ARGS`` on its own (until the command is hooked into
-    :mod:`micrograd_nn.cli`): a usage error exits 2, any other error prints one line
+    """`micrograd-nn sweep ARGS` on its own (until the command is hooked into
+    `micrograd_nn.cli`): a usage error exits 2, any other error prints one line
     and returns 1, Ctrl-C 130."""
     parser = _Parser(prog="micrograd-nn sweep", description="see register_cli",
                      epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

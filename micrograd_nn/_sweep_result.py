@@ -1,4 +1,4 @@
-"""What a sweep found: :class:`SweepResult` (re-exported by :mod:`micrograd_nn.sweep`)."""
+"""What a sweep found: `SweepResult` (re-exported by [`micrograd_nn.sweep`][])."""
 
 from __future__ import annotations
 
@@ -47,24 +47,24 @@ def _spread(values: list[float]) -> tuple[float, float, float]:
 
 @dataclass
 class SweepResult:
-    """What :func:`sweep` found.
+    """What [`sweep`][micrograd_nn.sweep.sweep] found.
 
-    ``trials``: one dict per trial, in plan order: ``trial`` (its index), ``config``
-    (its configuration's index), ``repeat`` (0 .. repeats-1), ``seed`` (of its
-    weights and shuffles), ``params`` (the swept names -> this trial's values),
-    ``status`` ("ok"; "failed": the trial raised, ``error`` says what; "lost": the
+    `trials`: one dict per trial, in plan order: `trial` (its index), `config`
+    (its configuration's index), `repeat` (0 .. repeats-1), `seed` (of its
+    weights and shuffles), `params` (the swept names -> this trial's values),
+    `status` ("ok"; "failed": the trial raised, `error` says what; "lost": the
     executor lost it, e.g. a worker died past its retries; it runs again on resume),
-    ``final_error`` (the training error of the weights ``fit`` returned: the last
-    epoch's, or the restored best epoch's; NaN/inf if it diverged), ``val_error`` (the
-    same on the validation data, None without any), ``epochs_run``, ``stop_reason``
-    (``History.stop_reason``), ``diagnosis`` (the main finding's kind of
-    :func:`~micrograd_nn.diagnose.diagnose`: "converged", "stalled", ...),
-    ``seconds`` (the trial's wall time where it ran), ``error`` ("" unless it failed),
-    ``key`` (the trial's identity in a results file: a hash of its parameters, repeat
-    and seed) and ``sweep_id`` (the sweep's: a hash of the space, the fixed settings,
+    `final_error` (the training error of the weights `fit` returned: the last
+    epoch's, or the restored best epoch's; NaN/inf if it diverged), `val_error` (the
+    same on the validation data, None without any), `epochs_run`, `stop_reason`
+    (`History.stop_reason`), `diagnosis` (the main finding's kind of
+    [`diagnose`][micrograd_nn.diagnose.diagnose]: "converged", "stalled", ...),
+    `seconds` (the trial's wall time where it ran), `error` ("" unless it failed),
+    `key` (the trial's identity in a results file: a hash of its parameters, repeat
+    and seed) and `sweep_id` (the sweep's: a hash of the space, the fixed settings,
     the search, the seed and the data).
 
-    ``names``: the swept names; ``fixed``: the settings common to all trials.
+    `names`: the swept names; `fixed`: the settings common to all trials.
     """
 
     trials: list[dict[str, Any]]
@@ -73,11 +73,11 @@ class SweepResult:
     sweep_id: str = ""
 
     def table(self, by: str = "error") -> list[dict[str, Any]]:
-        """One row per configuration, best first: its parameters, then ``mean_error``,
-        ``std_error`` (sample std over the repeats), ``min_error``, with validation data
-        ``mean_val_error``/``std_val_error``, ``mean_epochs``, ``ok`` and ``failed``
-        (trials; "lost" ones count as failed) and ``diagnoses`` ("converged:4
-        stalled:1"). ``by``: "error" ranks by the mean final training error,
+        """One row per configuration, best first: its parameters, then `mean_error`,
+        `std_error` (sample std over the repeats), `min_error`, with validation data
+        `mean_val_error`/`std_val_error`, `mean_epochs`, `ok` and `failed`
+        (trials; "lost" ones count as failed) and `diagnoses` ("converged:4
+        stalled:1"). `by`: "error" ranks by the mean final training error,
         "val_error" by the validation error's. Configurations with no finished trial
         come last."""
         if by not in ("error", "val_error"):
@@ -118,9 +118,9 @@ class SweepResult:
 
     def groups(self, by: list[str], metric: str = "error",
                where: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """The finished trials pooled by the values of the names ``by`` (over every
-        other parameter, or only the trials whose parameters match ``where``): rows
-        ``{name: value, ..., "mean", "std", "n"}`` in first-seen order; for plots."""
+        """The finished trials pooled by the values of the names `by` (over every
+        other parameter, or only the trials whose parameters match `where`): rows
+        `{name: value, ..., "mean", "std", "n"}` in first-seen order; for plots."""
         for n in [*by, *(where or {})]:
             if n not in self.names:
                 raise ValueError(f"{n!r} is not a swept name; the sweep varied "
@@ -141,7 +141,7 @@ class SweepResult:
         return out
 
     def format_table(self, top: int | None = 10, by: str = "error") -> str:
-        """The table as aligned text (the ``top`` best configurations)."""
+        """The table as aligned text (the `top` best configurations)."""
         rows = self.table(by)[:top]
         val = bool(rows) and "mean_val_error" in rows[0]
         head = [*self.names, "error (mean ± std)"] + (["val error"] if val else []) + \
@@ -163,8 +163,8 @@ class SweepResult:
         return self.format_table()
 
     def to_csv(self, path: str | Path, table: bool = False) -> Path:
-        """Write the trials (one line each, as ``out=`` does) or, with ``table=True``,
-        :meth:`table`; lists and bools are written as JSON. Returns the path."""
+        """Write the trials (one line each, as `out=` does) or, with `table=True`,
+        `table`; lists and bools are written as JSON. Returns the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if table:

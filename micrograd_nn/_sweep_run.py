@@ -1,7 +1,7 @@
-"""The engine room of :mod:`micrograd_nn.sweep`: one trial, the executors that run
+"""The engine room of [`micrograd_nn.sweep`][]: one trial, the executors that run
 many of them, and the results file that a sweep appends to as trials finish.
 
-Nothing here is public API; :mod:`micrograd_nn.sweep` documents what it does.
+Nothing here is public API; [`micrograd_nn.sweep`][] documents what it does.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ Row = dict[str, Any]
 
 
 def build_model(nin: int, nout: int, settings: dict[str, Any], seed: int) -> Any:
-    """The MLP of one trial: ``settings`` holds :data:`MODEL_KEYS` (an int ``hidden``
+    """The MLP of one trial: `settings` holds `MODEL_KEYS` (an int `hidden`
     is one hidden layer of that width)."""
     from .nn import MLP
 
@@ -62,7 +62,7 @@ def build_model(nin: int, nout: int, settings: dict[str, Any], seed: int) -> Any
 
 
 def fit_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
-    """``fit``'s keyword arguments from a trial's fit settings: :data:`CALLBACK_KEYS`
+    """`fit`'s keyword arguments from a trial's fit settings: `CALLBACK_KEYS`
     become callbacks."""
     from .history import EarlyStopping
 
@@ -75,7 +75,7 @@ def fit_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _final(values: list[float], initial: float | None, h: Any) -> float | None:
-    """The error of the weights ``fit`` returned: the last epoch's, or the best
+    """The error of the weights `fit` returned: the last epoch's, or the best
     epoch's when early stopping put the best weights back (epoch 0: the untrained)."""
     if not values:
         return None
@@ -89,11 +89,11 @@ def run_trial(task: dict[str, Any]) -> Row:
     """Train and diagnose one trial; never raises for the trial's own errors.
 
     A top-level function, so that pickle finds it by name in a spawned process or on
-    a Dask worker. ``task``: ``trial`` (its index), ``seed`` (for the weights and
-    the shuffles), ``model`` (:data:`MODEL_KEYS` -> value), ``fit`` (keyword
-    arguments of ``fit``, and :data:`CALLBACK_KEYS`), ``data`` ``(X, y,
-    validation_data or None)``. Returns
-    ``trial`` and the :data:`RESULT_FIELDS`.
+    a Dask worker. `task`: `trial` (its index), `seed` (for the weights and
+    the shuffles), `model` (`MODEL_KEYS` -> value), `fit` (keyword
+    arguments of `fit`, and `CALLBACK_KEYS`), `data` `(X, y,
+    validation_data or None)`. Returns
+    `trial` and the `RESULT_FIELDS`.
     """
     t0 = time.perf_counter()
     row: Row = {"trial": task["trial"], "status": "ok", "final_error": None,
@@ -134,8 +134,8 @@ def dask_client_class() -> Any:
 
 
 def connect(address: str, timeout: float) -> Any:
-    """A Client of the Dask scheduler at ``address``; one-line errors when Dask is
-    missing or nothing answers within ``timeout`` seconds."""
+    """A Client of the Dask scheduler at `address`; one-line errors when Dask is
+    missing or nothing answers within `timeout` seconds."""
     if not re.fullmatch(r"([a-z][a-z0-9+.-]*://)?(\[[0-9a-fA-F:]+\]|[^\s:/\[\]]+):\d+",
                         address):
         raise ValueError(f"sweep: a Dask scheduler's address looks like tcp://HOST:PORT, got "
@@ -181,8 +181,8 @@ def _run_futures(submit: Callable[[dict[str, Any]], Any], tasks: list[dict[str, 
 
 def run_tasks(tasks: list[dict[str, Any]], executor: Any,
               on_row: Callable[[Row], None]) -> None:
-    """Run ``tasks`` with ``executor`` (see :func:`micrograd_nn.sweep.sweep`; not an
-    address: :func:`connect` first), calling ``on_row`` in this thread with each
+    """Run `tasks` with `executor` (see [`micrograd_nn.sweep.sweep`][]; not an
+    address: `connect` first), calling `on_row` in this thread with each
     trial's row as it finishes."""
     if not tasks:
         return
@@ -218,7 +218,7 @@ def _is_client(executor: Any) -> bool:
 
 
 def check_executor(executor: Any) -> None:
-    """A TypeError unless :func:`run_tasks` can use ``executor`` (a scheduler's address
+    """A TypeError unless `run_tasks` can use `executor` (a scheduler's address
     is connected to by the caller, which passes the Client on)."""
     if executor is None or executor == "serial" or isinstance(executor, (str, cf.Executor)) \
             or (isinstance(executor, int) and not isinstance(executor, bool)) \
@@ -242,7 +242,7 @@ def _number(text: str, kind: type) -> Any:
 
 
 class RecordFile:
-    """A sweep's results file, ``.jsonl`` (one JSON object per trial) or ``.csv`` (a
+    """A sweep's results file, `.jsonl` (one JSON object per trial) or `.csv` (a
     header, then one line per trial). Each row is written, flushed and fsynced as its
     trial finishes, so a sweep that is killed loses only the trials still running."""
 
@@ -280,8 +280,8 @@ class RecordFile:
         return raw[:cut].decode("utf-8")
 
     def read(self) -> list[Row]:
-        """The rows written so far: their id and result fields and ``key``/``sweep_id``
-        (the parameters are the plan's, found by ``key``)."""
+        """The rows written so far: their id and result fields and `key`/`sweep_id`
+        (the parameters are the plan's, found by `key`)."""
         text = self._text()
         if not text:
             return []

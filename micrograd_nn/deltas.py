@@ -1,27 +1,29 @@
 """Backpropagation by deltas, derived by hand: the article's method in plain numpy.
 
-This module imports numpy and :mod:`~micrograd_nn.notation` only: it never touches
+This module imports numpy and [`notation`][micrograd_nn.notation] only: it never touches
 the autodiff engine or the models, so it is the independent oracle the engine is
-checked against (:func:`micrograd_nn.gradcheck.compare_with_autodiff`) and the
-source of every delta and GRAD that :mod:`~micrograd_nn.explain` prints and
-:func:`~micrograd_nn.viz.draw_network` draws. For a network of any depth and width,
-bias neurons or not, and squared error::
+checked against ([`micrograd_nn.gradcheck.compare_with_autodiff`][]) and the
+source of every delta and GRAD that [`explain`][micrograd_nn.explain] prints and
+`draw_network` draws. For a network of any depth and width,
+bias neurons or not, and squared error:
 
-    δ_out = (ideal − out) · f'(in)                 output neuron
-    δ_h   = f'(in) · Σ_i w_i · δ_i                 hidden neuron, over its outgoing synapses
-    GRAD  = out_A · δ_B                            synapse A -> B (a bias neuron has out_A = 1)
-    Δw    = E · GRAD + α · Δw_prev ;  w = w + Δw    (E learning rate, α momentum)
+```text
+δ_out = (ideal − out) · f'(in)                 output neuron
+δ_h   = f'(in) · Σ_i w_i · δ_i                 hidden neuron, over its outgoing synapses
+GRAD  = out_A · δ_B                            synapse A -> B (a bias neuron has out_A = 1)
+Δw    = E · GRAD + α · Δw_prev ;  w = w + Δw    (E learning rate, α momentum)
+```
 
-``f`` is the layer's activation (:data:`ACTIVATIONS`); the article's is the sigmoid,
-whose ``f'(in) = (1 − out)·out``, and it is the default everywhere. ``δ`` is minus
-the derivative of ``½ Σ (ideal − out)²`` with respect to the neuron's input, so
-``GRAD = −∂ sse_half / ∂w``. Input neurons get no delta.
+`f` is the layer's activation (`ACTIVATIONS`); the article's is the sigmoid,
+whose `f'(in) = (1 − out)·out`, and it is the default everywhere. `δ` is minus
+the derivative of `½ Σ (ideal − out)²` with respect to the neuron's input, so
+`GRAD = −∂ sse_half / ∂w`. Input neurons get no delta.
 
-A network is ``(weights, biases)``: ``W[l]`` of shape ``(n_l, n_{l+1})`` (``W[l][a, b]``
+A network is `(weights, biases)`: `W[l]` of shape `(n_l, n_{l+1})` (`W[l][a, b]`
 = synapse from neuron a of layer l to neuron b of layer l + 1, the layout of
-:class:`micrograd_nn.nn.Linear`) and ``b[l]`` of shape ``(n_{l+1},)`` or None (the
+[`micrograd_nn.nn.Linear`][]) and `b[l]` of shape `(n_{l+1},)` or None (the
 synapses of layer l's bias neuron); plus one activation name per layer of synapses.
-Names (I1.., H1.., O1.., B1.., w1..) are the article's, from :mod:`~micrograd_nn.notation`.
+Names (I1.., H1.., O1.., B1.., w1..) are the article's, from [`notation`][micrograd_nn.notation].
 """
 
 from __future__ import annotations
@@ -68,9 +70,9 @@ ACTIVATIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Array, Array], Arra
 
 def check_network(weights: Sequence[Any], biases: Sequence[Any] | None,
                   who: str = "check_network") -> tuple[list[Array], list[Array | None]]:
-    """Float64 copies ``(weights, biases)`` of a network, checked: W[l] 2-D, sizes
-    chaining, ``b[l]`` of shape ``(n_{l+1},)`` or None; ``biases=None``: no bias neurons.
-    ``who`` names the caller in the errors (TypeError/ValueError)."""
+    """Float64 copies `(weights, biases)` of a network, checked: `W[l]` 2-D, sizes
+    chaining, `b[l]` of shape `(n_{l+1},)` or None; `biases=None`: no bias neurons.
+    `who` names the caller in the errors (TypeError/ValueError)."""
     if not isinstance(weights, (list, tuple)) or not weights:
         raise TypeError(f"{who}: weights must be a non-empty list of (n_in, n_out) arrays")
     ws = [np.array(w, dtype=np.float64) for w in weights]
@@ -97,7 +99,7 @@ def check_network(weights: Sequence[Any], biases: Sequence[Any] | None,
 def check_activations(activations: str | Sequence[str] | None, n_layers: int,
                       who: str = "check_activations") -> list[str]:
     """One activation name per layer of synapses: None = "sigmoid" everywhere (the
-    article), a name = that one everywhere, or a list of ``n_layers`` names."""
+    article), a name = that one everywhere, or a list of `n_layers` names."""
     acts = ["sigmoid"] * n_layers if activations is None else (
         [activations] * n_layers if isinstance(activations, str) else list(activations))
     if len(acts) != n_layers:
@@ -112,15 +114,15 @@ def check_activations(activations: str | Sequence[str] | None, n_layers: int,
 
 @dataclass
 class DeltaPass:
-    """One forward and delta pass. For a single sample ``x`` shape (n_in,), every
+    """One forward and delta pass. For a single sample `x` shape (n_in,), every
     per-neuron array is 1-D; for a batch (batch, n_in) it has a leading batch axis.
 
-    ``ins[l]``/``outs[l]``: neuron inputs/outputs of layer ``l`` (``outs[0]`` = the
-    inputs, ``ins[0]`` = None); ``deltas[l]`` for ``l >= 1`` (``deltas[0]`` = None: input
-    neurons get none); ``grad_w[l]`` shape (n_l, n_{l+1}) and ``grad_b[l]`` shape
-    (n_{l+1},) or None: GRAD per synapse, summed over the batch. ``error``: the
-    article's ``Σ (ideal − out)² / n_out`` (mean over samples for a batch);
-    ``sse_half``: ``½ Σ (ideal − out)²`` summed over the batch. ``activations``: one
+    `ins[l]`/`outs[l]`: neuron inputs/outputs of layer `l` (`outs[0]` = the
+    inputs, `ins[0]` = None); `deltas[l]` for `l >= 1` (`deltas[0]` = None: input
+    neurons get none); `grad_w[l]` shape (n_l, n_{l+1}) and `grad_b[l]` shape
+    (n_{l+1},) or None: GRAD per synapse, summed over the batch. `error`: the
+    article's `Σ (ideal − out)² / n_out` (mean over samples for a batch);
+    `sse_half`: `½ Σ (ideal − out)²` summed over the batch. `activations`: one
     name per layer of synapses.
     """
 
@@ -138,7 +140,7 @@ class DeltaPass:
     activations: list[str] = field(default_factory=list)
 
     def named(self) -> dict[str, float]:
-        """Single sample: ``{"H1input": .., "H1output": .., "δO1": .., "GRADw5": ..}``."""
+        """Single sample: `{"H1input": .., "H1output": .., "δO1": .., "GRADw5": ..}`."""
         if self.outs[0].ndim != 1:
             raise ValueError("DeltaPass.named(): only for a single sample (x of shape (n_in,))")
         d: dict[str, float] = {}
@@ -187,9 +189,10 @@ def _forward(ws: list[Array], bs: list[Array | None], x: Array,
 def forward(weights: Sequence[Any], biases: Sequence[Any] | None, x: Any,
             activations: str | Sequence[str] | None = None,
             ) -> tuple[list[Array | None], list[Array]]:
-    """The forward pass alone: ``(ins, outs)`` as in :class:`DeltaPass`.
+    """The forward pass alone: `(ins, outs)` as in [`DeltaPass`][micrograd_nn.deltas.DeltaPass].
 
-    x: shape (n_in,) or (batch, n_in); activations: see :func:`check_activations`.
+    x: shape (n_in,) or (batch, n_in); activations: see
+    [`check_activations`][micrograd_nn.deltas.check_activations].
     """
     ws, bs = check_network(weights, biases, "forward")
     acts = check_activations(activations, len(ws), "forward")
@@ -200,7 +203,7 @@ def backprop(weights: Sequence[Any], biases: Sequence[Any] | None, x: Any, ideal
              activations: str | Sequence[str] | None = None) -> DeltaPass:
     """Forward pass, then deltas from the output layer back, then GRAD per synapse.
 
-    weights/biases: as in the module docstring (``biases=None``: no bias neurons).
+    weights/biases: as in the module docstring (`biases=None`: no bias neurons).
     x: shape (n_in,) or (batch, n_in); ideal: shape (n_out,) or (batch, n_out).
     activations: None (sigmoid, the article), one name, or one per layer.
     """
@@ -244,10 +247,10 @@ def update(weights: Sequence[Any], biases: Sequence[Any] | None, grad_w: Sequenc
            grad_b: Sequence[Array | None], lr: float = 0.7, momentum: float = 0.3,
            prev: tuple[list[Array], list[Array | None]] | None = None,
            ) -> tuple[list[Array], list[Array | None], list[Array], list[Array | None]]:
-    """The article's update: ``Δw = E·GRAD + α·Δw_prev; w = w + Δw`` (``lr`` is E).
+    """The article's update: `Δw = E·GRAD + α·Δw_prev; w = w + Δw` (`lr` is E).
 
-    ``prev``: the previous step's ``(Δw, Δb)`` (None on the first step: zeros).
-    Returns ``(new weights, new biases, Δw, Δb)``; inputs are not modified.
+    `prev`: the previous step's `(Δw, Δb)` (None on the first step: zeros).
+    Returns `(new weights, new biases, Δw, Δb)`; inputs are not modified.
     """
     ws, bs = check_network(weights, biases, "update")
     dws: list[Array] = []
@@ -272,11 +275,11 @@ def update(weights: Sequence[Any], biases: Sequence[Any] | None, grad_w: Sequenc
 
 @dataclass
 class Comparison:
-    """Delta-rule GRAD against ``−∂ sse_half / ∂w`` from autodiff, per layer.
+    """Delta-rule GRAD against `−∂ sse_half / ∂w` from autodiff, per layer.
 
-    ``layers``: ``[(name, max |diff| over the weights, max |diff| over the bias or
-    None)]``, named "layer1", "layer2", ... from the input side whatever the form of
-    the network; ``max_diff``: the largest of them all.
+    `layers`: `[(name, max |diff| over the weights, max |diff| over the bias or
+    None)]`, named "layer1", "layer2", ... from the input side whatever the form of
+    the network; `max_diff`: the largest of them all.
     """
 
     layers: list[tuple[str, float, float | None]]
@@ -290,8 +293,8 @@ class Comparison:
 
 
 def compare_grads(dp: DeltaPass, grads: Sequence[tuple[Any, Any]]) -> Comparison:
-    """Compare a pass's GRAD with ``grads``: one ``(∂L/∂W, ∂L/∂b or None)`` per layer,
-    from any other method, for ``L = sse_half`` over the same samples (so GRAD = −∂L/∂w).
+    """Compare a pass's GRAD with `grads`: one `(∂L/∂W, ∂L/∂b or None)` per layer,
+    from any other method, for `L = sse_half` over the same samples (so GRAD = −∂L/∂w).
     """
     if len(grads) != len(dp.grad_w):
         raise ValueError(f"compare_grads: {len(grads)} layers of gradients for a network "

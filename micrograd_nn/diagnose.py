@@ -1,48 +1,37 @@
 """Read a training run like the article asks: is the error falling, jumping, frozen?
 
-``diagnose(history)`` looks at the per-epoch error of a :class:`~micrograd_nn.train.History`
-and returns a :class:`Diagnosis`: a list of :class:`Finding`, each with a ``kind``,
-what was seen (with numbers) and concrete advice. Kinds:
+`diagnose(history)` looks at the per-epoch error of a [`History`][micrograd_nn.history.History]
+and returns a [`Diagnosis`][micrograd_nn.diagnose.Diagnosis]: a list of
+[`Finding`][micrograd_nn.diagnose.Finding], each with a `kind`, what was seen (with numbers) and
+concrete advice. Kinds:
 
-=================== ================================================================
-kind                seen when
-=================== ================================================================
-converged           the error reached ``tol`` (or the target), or fell ≥ 90% and
-                    flattened; after early stopping: the monitored error fell ≥ 10%
-                    before it stopped improving
-converging          the error is still falling at the end
-diverging           the error grew (≥ 1.2× the start), keeps rising, or became NaN/inf
-                    (early stopping does not hide it: the whole curve is read, from
-                    epoch 0, the untrained weights)
-oscillating         the error jumps up and down (it rises by ≥ 30% of what it falls,
-                    moving ≥ 10% of its level over the last third of the epochs)
-stalled             the error is frozen (moves < 1% of its level over the last third of
-                    the epochs) above ``tol``: from the start, or on a plateau after a
-                    fall of less than 90% (a local minimum, e.g. XOR stuck at 0.125)
-overfitting         the validation error rises while the training error falls
-vanishing_gradients a layer's gradient is ~0, or ≤ 1e-3 × the largest layer's
-exploding_gradients a layer's gradient exceeds ``explode`` or becomes NaN/inf
-saturated           ≥ half of a hidden sigmoid/tanh layer's outputs sit at its flat ends
-dead_relu           ≥ ``dead_fraction`` of a ReLU layer's units output 0 for every sample
-nonfinite_data      the inputs or targets hold NaN or inf (not the learning rate's fault)
-unreachable_targets the targets lie outside what the output activation can give (a
-                    target of 5 for a sigmoid output): not a local minimum
-dead_output         an output is the same for every sample: a ReLU output stuck at 0,
-                    or a constant output whose error only looks converged
-loss_mismatch       a logit loss (``bce_with_logits``, ``softmax_cross_entropy``) on a
-                    model whose last layer squashes already (sigmoid, tanh, relu)
-=================== ================================================================
+| kind                | seen when
+|---------------------|-----
+| converged           | the error reached `tol` (or the target), or fell ≥ 90% and flattened; after early stopping: the monitored error fell ≥ 10% before it stopped improving
+| converging          | the error is still falling at the end
+| diverging           | the error grew (≥ 1.2× the start), keeps rising, or became NaN/inf (early stopping does not hide it: the whole curve is read, from epoch 0, the untrained weights)
+| oscillating         | the error jumps up and down (it rises by ≥ 30% of what it falls, moving ≥ 10% of its level over the last third of the epochs)
+| stalled             | the error is frozen (moves < 1% of its level over the last third of the epochs) above `tol`: from the start, or on a plateau after a fall of less than 90% (a local minimum, e.g. XOR stuck at 0.125)
+| overfitting         | the validation error rises while the training error falls
+| vanishing_gradients | a layer's gradient is ~0, or ≤ 1e-3 × the largest layer's
+| exploding_gradients | a layer's gradient exceeds `explode` or becomes NaN/inf
+| saturated           | ≥ half of a hidden sigmoid/tanh layer's outputs sit at its flat ends
+| dead_relu           | ≥ `dead_fraction` of a ReLU layer's units output 0 for every sample
+| nonfinite_data      | the inputs or targets hold NaN or inf (not the learning rate's fault)
+| unreachable_targets | the targets lie outside what the output activation can give (a target of 5 for a sigmoid output): not a local minimum
+| dead_output         | an output is the same for every sample: a ReLU output stuck at 0, or a constant output whose error only looks converged
+| loss_mismatch       | a logit loss (`bce_with_logits`, `softmax_cross_entropy`) on a model whose last layer squashes already (sigmoid, tanh, relu)
 
-``saturated`` and ``dead_relu`` need activations: pass ``model`` and inputs ``X``. The
-last four read what ``fit`` records (``History.data_stats``, ``History.params``);
-``model``, ``X`` and ``y`` given here take precedence. Each of the four puts a floor
+`saturated` and `dead_relu` need activations: pass `model` and inputs `X`. The
+last four read what `fit` records (`History.data_stats`, `History.params`);
+`model`, `X` and `y` given here take precedence. Each of the four puts a floor
 under the error, so it comes first, and the curve's "converged"/"stalled" reading
 (with its hyperparameter advice) is left out; after non-finite data, so is every
 reading of a NaN curve. In the
 article's words, 99% of the time the hyperparameters (learning rate, momentum, bias
 neurons, number of neurons) are to blame and 1% of the time the architecture; the
 advice follows that order.
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 
@@ -155,9 +144,9 @@ _LOGIT_LOSSES = {"bce_with_logits": "sigmoid", "softmax_cross_entropy": "softmax
 
 @dataclass
 class Finding:
-    """One observation: ``kind`` (one of :data:`KINDS`), ``message`` (what was seen,
-    with numbers), ``advice`` (what to try, best first), ``layer`` (or None) and
-    ``evidence`` (the numbers as a dict)."""
+    """One observation: `kind` (one of `KINDS`), `message` (what was seen,
+    with numbers), `advice` (what to try, best first), `layer` (or None) and
+    `evidence` (the numbers as a dict)."""
 
     kind: str
     message: str
@@ -172,7 +161,8 @@ class Finding:
 
 @dataclass
 class Diagnosis:
-    """The findings of :func:`diagnose`; ``kind in diagnosis`` tests for one."""
+    """The findings of [`diagnose`][micrograd_nn.diagnose.diagnose]; `kind in diagnosis` tests
+    for one."""
 
     findings: list[Finding]
 
@@ -209,7 +199,7 @@ PLATEAU_ADVICE = [
 
 def _curve(loss: list[float], params: dict[str, Any], stop: str, tol: float,
            initial: float | None) -> Finding:
-    """The convergence finding for one loss curve (``initial``: the error before
+    """The convergence finding for one loss curve (`initial`: the error before
     training, if known; it is then the curve's first point, "epoch 0")."""
     first = 0 if initial is not None else 1
     L = np.asarray(([] if initial is None else [initial]) + list(loss), dtype=np.float64)
@@ -270,10 +260,10 @@ def _curve(loss: list[float], params: dict[str, Any], stop: str, tol: float,
 
 def _early_stopped(curve: list[float], initial: float | None, name: str, best_epoch: int,
                    restored: bool, params: dict[str, Any], tol: float) -> Finding:
-    """The convergence finding of a run early stopping ended. ``curve``: the monitored
-    error per epoch, ``initial``: its value before training (epoch 0), if known.
+    """The convergence finding of a run early stopping ended. `curve`: the monitored
+    error per epoch, `initial`: its value before training (epoch 0), if known.
 
-    Early stopping ends every run the same way (no improvement for ``patience``
+    Early stopping ends every run the same way (no improvement for `patience`
     epochs), so it says nothing about how the run went: the whole curve is read.
     Its tail, past the best epoch, rises or wanders by design and is not held
     against it; a curve that ends higher than it began diverged, whatever stopped it.
@@ -310,8 +300,8 @@ def _early_stopped(curve: list[float], initial: float | None, name: str, best_ep
 
 
 def _facts(history: Any, params: dict[str, Any], model: Any, X: Any, y: Any) -> dict[str, Any]:
-    """What is known of the data and the model's outputs: from ``fit``'s record
-    (``History.data_stats``), overridden by ``model``/``X``/``y`` when given."""
+    """What is known of the data and the model's outputs: from `fit`'s record
+    (`History.data_stats`), overridden by `model`/`X`/`y` when given."""
     facts = dict(getattr(history, "data_stats", {}) or {})
     facts["output_activation"] = (output_activation(model) if model is not None
                                   else params.get("output_activation"))
@@ -419,7 +409,7 @@ def _loss_mismatch(facts: dict[str, Any], loss: Any) -> Finding | None:
 
 
 def _overfitting(loss: list[float], val: list[float], caught: bool) -> Finding | None:
-    """``caught``: early stopping ended the run and restored the best weights."""
+    """`caught`: early stopping ended the run and restored the best weights."""
     V = np.asarray(val, dtype=np.float64)
     if len(V) < 5 or not np.all(np.isfinite(V)):
         return None
@@ -440,7 +430,7 @@ def _overfitting(loss: list[float], val: list[float], caught: bool) -> Finding |
 
 def _gradients(norms: dict[str, list[float]], converged: bool, explode: float,
                vanish: float) -> list[Finding]:
-    """Exploding gradients always; vanishing ones unless ``converged`` (small
+    """Exploding gradients always; vanishing ones unless `converged` (small
     gradients are expected there, or explained by another finding)."""
     out: list[Finding] = []
     if not norms or not all(norms.values()):
@@ -476,7 +466,7 @@ def _gradients(norms: dict[str, list[float]], converged: bool, explode: float,
 
 
 def _hidden_activations(model: Any, X: np.ndarray) -> list[tuple[str, str, np.ndarray]]:
-    """``[(layer name, activation kind, outputs (n, units))]`` for the hidden layers,
+    """`[(layer name, activation kind, outputs (n, units))]` for the hidden layers,
     computed by the numpy oracle from the model's dense layers (the model protocol)."""
     try:
         layers = model.dense_layers()
@@ -522,17 +512,17 @@ def diagnose(history: Any, model: Any = None, X: Any = None, tol: float = 1e-2,
              y: Any = None) -> Diagnosis:
     """Findings about a training run; see the module docstring for the kinds.
 
-    ``history``: a :class:`~micrograd_nn.train.History` (or any object with ``loss``,
-    and optionally ``val_loss``, ``grad_norms``, ``stop_reason``, ``params``,
-    ``data_stats``), or a plain list of per-epoch errors. ``model`` and ``X`` shape
+    `history`: a [`History`][micrograd_nn.history.History] (or any object with `loss`,
+    and optionally `val_loss`, `grad_norms`, `stop_reason`, `params`,
+    `data_stats`), or a plain list of per-epoch errors. `model` and `X` shape
     (n_samples, n_features): inspect the hidden activations for saturation and dead
-    ReLUs, and the outputs for a dead or constant output. ``y`` (keyword): the targets,
-    checked against the output activation's range (``fit`` records their range, so
-    a History needs no ``y``). ``tol``: an error at or below it counts as converged;
-    ``explode``/``vanish``: gradient-norm limits; ``dead_fraction``: the share of
+    ReLUs, and the outputs for a dead or constant output. `y` (keyword): the targets,
+    checked against the output activation's range (`fit` records their range, so
+    a History needs no `y`). `tol`: an error at or below it counts as converged;
+    `explode`/`vanish`: gradient-norm limits; `dead_fraction`: the share of
     dead units in a ReLU layer that is reported.
 
-    ``diagnosis.findings[0]`` is the main finding: a cause that explains the curve
+    `diagnosis.findings[0]` is the main finding: a cause that explains the curve
     (non-finite data, unreachable targets, a dead output, a loss that does not fit the
     output layer) comes before the curve's own reading.
     """

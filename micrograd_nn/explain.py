@@ -1,26 +1,29 @@
 """A training step told in the article's own notation, line by line.
 
+```pycon
 >>> print(explain(digits=2).splitlines()[4])
 H1input = 1*0.45 + 0*-0.12 = 0.45
 
-``explain()`` takes any small sigmoid network (an ``MLP``/``Sequential`` of
-Linear + Sigmoid, a ``NeuronNet``, or a ``(weights, biases)`` pair; by default the
+```
+
+`explain()` takes any small sigmoid network (an `MLP`/`Sequential` of
+Linear + Sigmoid, a `NeuronNet`, or a `(weights, biases)` pair; by default the
 article's 2-2-1 XOR net) and one sample, and writes out the forward pass
-(``H1input = 1*0.45 + 0*-0.12 = 0.45``, ``H1output = sigmoid(0.45) = 0.61``), the error,
-the deltas from the output back (``δO1 = (1 - 0.34) * ((1 - 0.34) * 0.34) = 0.148``),
-``GRAD = out_A·δ_B`` per synapse, the update ``Δw = E·GRAD + α·Δw_prev``, the
+(`H1input = 1*0.45 + 0*-0.12 = 0.45`, `H1output = sigmoid(0.45) = 0.61`), the error,
+the deltas from the output back (`δO1 = (1 - 0.34) * ((1 - 0.34) * 0.34) = 0.148`),
+`GRAD = out_A·δ_B` per synapse, the update `Δw = E·GRAD + α·Δw_prev`, the
 new weights and the output after the step.
 
-Every number is computed exactly (float64, by :mod:`micrograd_nn.deltas`, the
-numpy delta-rule oracle) and only *shown* with ``digits`` decimals: ``digits=2``
+Every number is computed exactly (float64, by [`micrograd_nn.deltas`][], the
+numpy delta-rule oracle) and only *shown* with `digits` decimals: `digits=2`
 looks like the article, whose own figures drift because it rounds each step.
-Names and the default example come from :mod:`micrograd_nn.notation`: I1.., H1..,
+Names and the default example come from [`micrograd_nn.notation`][]: I1.., H1..,
 O1..; bias neurons B1 (input layer), B2 (first hidden layer), ...; synapses w1, w2,
 ... in the article's order. The model itself is never modified.
 
-The model -> arrays conversion lives here too (:func:`layers_of`,
-:func:`network_from_model`), so that the oracle never imports a model: the drawings
-and :func:`micrograd_nn.gradcheck.compare_with_autodiff` use it as well.
+The model -> arrays conversion lives here too ([`layers_of`][micrograd_nn.explain.layers_of],
+[`network_from_model`][micrograd_nn.explain.network_from_model]), so that the oracle never imports a
+model: the drawings and [`micrograd_nn.gradcheck.compare_with_autodiff`][] use it as well.
 """
 
 from __future__ import annotations
@@ -42,13 +45,13 @@ Layer = tuple[Array, "Array | None", str]
 
 # ---------------------------------------------------------------- model -> arrays
 def layers_of(model: Any, who: str = "layers_of") -> list[Layer]:
-    """``[(W (n_l, n_{l+1}), b (n_{l+1},) or None, activation name)]`` per layer of
+    """`[(W (n_l, n_{l+1}), b (n_{l+1},) or None, activation name)]` per layer of
     synapses, float64 copies (the model is not touched).
 
-    ``model``: a ``(weights, biases)`` pair (sigmoid everywhere, the article's net), or
-    any model of the model protocol (:mod:`micrograd_nn.protocol`: ``MLP``,
-    ``Sequential``, ``NeuronNet``), asked for its ``dense_layers()``; a lone ``Linear``
-    (no activation) is read from its ``weight`` and ``bias``. ``who`` names the caller
+    `model`: a `(weights, biases)` pair (sigmoid everywhere, the article's net), or
+    any model of the model protocol ([`micrograd_nn.protocol`][]: `MLP`,
+    `Sequential`, `NeuronNet`), asked for its `dense_layers()`; a lone `Linear`
+    (no activation) is read from its `weight` and `bias`. `who` names the caller
     in errors (TypeError for a model that is not a stack of dense layers).
     """
     if isinstance(model, tuple) and len(model) == 2 and isinstance(model[0], (list, tuple)):
@@ -74,13 +77,13 @@ def layers_of(model: Any, who: str = "layers_of") -> list[Layer]:
 
 
 def network_from_model(model: Any) -> tuple[list[Array], list[Array | None], list[str]]:
-    """``(weights, biases, layer names)`` copied out of a sigmoid network, for the
-    article's delta rule (:func:`~micrograd_nn.deltas.backprop`).
+    """`(weights, biases, layer names)` copied out of a sigmoid network, for the
+    article's delta rule ([`backprop`][micrograd_nn.deltas.backprop]).
 
-    ``model``: as :func:`layers_of` takes it; every layer's neurons must be sigmoid
-    (TypeError otherwise). Layer names are the same for every form of a network:
-    ``"layer1"`` .. ``"layerL"``, where layer ``l`` is the synapses feeding neuron
-    layer ``l`` (the ``l``-th Linear; in an MLP the module at index ``2·(l − 1)``).
+    `model`: as [`layers_of`][micrograd_nn.explain.layers_of] takes it; every layer's neurons must
+    be sigmoid (TypeError otherwise). Layer names are the same for every form of a network:
+    `"layer1"` .. `"layerL"`, where layer `l` is the synapses feeding neuron
+    layer `l` (the `l`-th Linear; in an MLP the module at index `2·(l − 1)`).
     """
     layers = layers_of(model, "network_from_model")
     for i, (_, _, act) in enumerate(layers):
@@ -93,7 +96,7 @@ def network_from_model(model: Any) -> tuple[list[Array], list[Array | None], lis
 
 # ---------------------------------------------------------------- the trace
 def _num(v: float, digits: int) -> str:
-    """``v`` with at most ``digits`` decimals, trailing zeros dropped: 0.45, -0.12, 1."""
+    """`v` with at most `digits` decimals, trailing zeros dropped: 0.45, -0.12, 1."""
     s = f"{v:.{digits}f}"
     if "." in s:
         s = s.rstrip("0").rstrip(".")
@@ -101,14 +104,14 @@ def _num(v: float, digits: int) -> str:
 
 
 def _sources(layer: int, names: list[list[str]], has_bias: list[bool]) -> list[str]:
-    """The neurons feeding layer ``layer + 1``: those of ``layer``, its bias neuron last."""
+    """The neurons feeding layer `layer + 1`: those of `layer`, its bias neuron last."""
     return list(names[layer]) + ([bias_name(layer)] if has_bias[layer] else [])
 
 
 def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray,
                 ideal: np.ndarray, lr: float, momentum: float,
                 prev: tuple[list, list] | None, digits: int) -> tuple[list[str], Any]:
-    """The lines of one step and the state after it ``(ws, bs, (Δw, Δb))``."""
+    """The lines of one step and the state after it `(ws, bs, (Δw, Δb))`."""
     f = lambda v: _num(float(v), digits)
     dp = backprop(ws, bs, x, ideal)
     # None only at ins[0], deltas[0] and in the bias arrays of a layer without a bias
@@ -191,14 +194,14 @@ def _step_lines(ws: list[np.ndarray], bs: list[np.ndarray | None], x: np.ndarray
 
 def explain(model: Any = None, x: Any = None, target: Any = None, lr: float = ARTICLE_E,
             momentum: float = ARTICLE_ALPHA, digits: int = 6, steps: int = 1) -> str:
-    """The article-style trace of ``steps`` training steps on one sample, as text.
+    """The article-style trace of `steps` training steps on one sample, as text.
 
-    model: an MLP/Sequential of Linear + Sigmoid, a NeuronNet, a ``(weights, biases)``
+    model: an MLP/Sequential of Linear + Sigmoid, a NeuronNet, a `(weights, biases)`
     pair, or None for the article's 2-2-1 net. x: shape (n_in,), default the article's
-    ``[1, 0]``; target: shape (n_out,), default ``[1]`` (1 xor 0 = 1). lr ``E`` and
-    momentum ``α`` as in the article's update. digits: decimals shown (2 = the
+    `[1, 0]`; target: shape (n_out,), default `[1]` (1 xor 0 = 1). lr `E` and
+    momentum `α` as in the article's update. digits: decimals shown (2 = the
     article's look); the arithmetic is exact either way. Later steps carry the
-    momentum term ``α * Δw(i-1)``.
+    momentum term `α * Δw(i-1)`.
     """
     ws, bs, _ = network_from_model(ARTICLE_WEIGHTS if model is None else model)
     if model is None and x is None and target is None:

@@ -2,16 +2,17 @@
 
 The article names the genetic algorithm as the other way to train a network. Here a
 *genome* is every weight of the model in one vector, layer by layer (input side
-first), each layer's ``weight`` of shape (nin, nout) in row order and then its
-``bias`` (nout,) if it has one: ``D`` numbers in all. A *population* is ``P`` such
-genomes, an array ``G`` of shape (P, D). Each generation keeps the ``elite`` best,
-breeds the rest by selection, crossover and Gaussian mutation (:func:`evolve`) and
-scores the children all at once (:func:`population_loss`). The fitness is the loss,
-lower is better. The model is read and written only through the model protocol
-(:mod:`micrograd_nn.protocol`: ``dense_layers()``, ``set_dense_layers()``), so an
-``MLP``, a ``Sequential`` of ``Linear`` and activations and the neuron-by-neuron
-``NeuronNet`` evolve the same way.
+first), each layer's `weight` of shape (nin, nout) in row order and then its
+`bias` (nout,) if it has one: `D` numbers in all. A *population* is `P` such
+genomes, an array `G` of shape (P, D). Each generation keeps the `elite` best,
+breeds the rest by selection, crossover and Gaussian mutation
+([`evolve`][micrograd_nn.genetic.evolve]) and scores the children all at once
+([`population_loss`][micrograd_nn.genetic.population_loss]). The fitness is the loss, lower is
+better. The model is read and written only through the model protocol ([`micrograd_nn.protocol`][]:
+`dense_layers()`, `set_dense_layers()`), so an `MLP`, a `Sequential` of `Linear` and activations and
+the neuron-by-neuron `NeuronNet` evolve the same way.
 
+```pycon
 >>> from micrograd_nn.data import xor
 >>> from micrograd_nn.nn import MLP
 >>> X, y = xor()
@@ -19,6 +20,8 @@ lower is better. The model is read and written only through the model protocol
 >>> h = evolve(net, X, y, generations=300, target_error=0.01, verbose=0)
 >>> h.stop_reason
 'target_error'
+
+```
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ _ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
 
 
 def _template(layers: Sequence[Any], who: str = "evolve") -> list[Dense]:
-    """The layers as float64 :class:`Dense` records (a tuple ``(W, b, act)`` works too)."""
+    """The layers as float64 [`Dense`][micrograd_nn.protocol.Dense] records (a tuple
+    `(W, b, act)` works too)."""
     out = []
     for i, lay in enumerate(layers):
         w = np.asarray(lay[0], dtype=np.float64)
@@ -85,7 +89,7 @@ def _template(layers: Sequence[Any], who: str = "evolve") -> list[Dense]:
 
 
 def flatten_layers(layers: Sequence[Any]) -> Array:
-    """One genome, shape (D,): each layer's ``weight.ravel()`` then its ``bias``."""
+    """One genome, shape (D,): each layer's `weight.ravel()` then its `bias`."""
     return np.concatenate([a.ravel() for w, b, _ in _template(layers, "flatten_layers")
                            for a in (w, b) if a is not None])
 
@@ -109,7 +113,8 @@ def _views(template: Sequence[Dense], G: Array) -> list[tuple[Array, Array | Non
 
 
 def unflatten_layers(genome: Any, like: Sequence[Any]) -> list[Dense]:
-    """The genome (D,) as :class:`Dense` layers shaped like ``like`` (copies)."""
+    """The genome (D,) as [`Dense`][micrograd_nn.protocol.Dense] layers shaped like `like`
+    (copies)."""
     template = _template(like, "unflatten_layers")
     views = _views(template, np.asarray(genome, dtype=np.float64).reshape(1, -1))
     return [Dense(W[0].copy(), None if B is None else B[0, 0].copy(), act)
@@ -119,10 +124,10 @@ def unflatten_layers(genome: Any, like: Sequence[Any]) -> list[Dense]:
 def population_forward(layers: Sequence[Any], genomes: Any, X: Any) -> Array:
     """Every genome's outputs on every sample in one batched pass: shape (P, n, nout).
 
-    ``layers``: the model's dense layers (shapes and activations; their values are not
-    used); ``genomes``: (P, D); ``X``: (n, nin). Per layer ``h ← act(h @ W + b)`` with
-    ``np.matmul`` broadcasting ``(n, nin) @ (P, nin, nout) → (P, n, nout)`` and then
-    ``(P, n, k) @ (P, k, m)``: no Python loop over the individuals.
+    `layers`: the model's dense layers (shapes and activations; their values are not
+    used); `genomes`: (P, D); `X`: (n, nin). Per layer `h ← act(h @ W + b)` with
+    `np.matmul` broadcasting `(n, nin) @ (P, nin, nout) → (P, n, nout)` and then
+    `(P, n, k) @ (P, k, m)`: no Python loop over the individuals.
     """
     template = _template(layers, "population_forward")
     G = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
@@ -140,8 +145,8 @@ def population_loss(layers: Sequence[Any], genomes: Any, X: Any, y: Any,
                     loss: str = "mse") -> Array:
     """Each genome's loss on all of (X, y): shape (P,).
 
-    ``y``: (n, nout). "mse": ``Σ (out − y)² / (n·nout)`` (the mean of squares, as
-    :func:`micrograd_nn.losses.mse`); "sse_half": ``½ Σ (out − y)²``.
+    `y`: (n, nout). "mse": `Σ (out − y)² / (n·nout)` (the mean of squares, as
+    [`micrograd_nn.losses.mse`][]); "sse_half": `½ Σ (out − y)²`.
     """
     if loss not in LOSSES:
         raise ValueError(f"population_loss: unknown loss {loss!r}; use one of "
@@ -156,7 +161,7 @@ def population_loss(layers: Sequence[Any], genomes: Any, X: Any, y: Any,
 
 
 def _select(L: Array, m: int, how: str, k: int, rng: np.random.Generator) -> Array:
-    """``m`` parent indices from losses ``L`` (P,), NaN already turned into inf."""
+    """`m` parent indices from losses `L` (P,), NaN already turned into inf."""
     P = len(L)
     if how == "tournament":  # k drawn at random (with replacement), the lowest loss wins
         cand = rng.integers(0, P, size=(m, k))
@@ -187,8 +192,8 @@ def _cross(A: Array, B: Array, how: str, rng: np.random.Generator) -> Array:
 
 def _children(G: Array, L: Array, c: int, ops: dict[str, Any],
               rng: np.random.Generator) -> Array:
-    """``c`` children (c, D) of the population G (P, D) scored L (P,): selection,
-    crossover, then each gene moves by N(0, scale²) with probability ``rate``."""
+    """`c` children (c, D) of the population G (P, D) scored L (P,): selection,
+    crossover, then each gene moves by N(0, scale²) with probability `rate`."""
     mums = G[_select(L, c, ops["selection"], ops["tournament"], rng)]
     dads = G[_select(L, c, ops["selection"], ops["tournament"], rng)]
     kids = _cross(mums, dads, ops["crossover"], rng)
@@ -197,7 +202,7 @@ def _children(G: Array, L: Array, c: int, ops: dict[str, Any],
 
 
 def _callbacks_stop(callbacks: Sequence[Any], g: int, logs: dict[str, Any]) -> bool:
-    """Call every callback (as ``fit`` does); True if one asked to stop."""
+    """Call every callback (as `fit` does); True if one asked to stop."""
     stop = False
     for cb in callbacks:
         try:
@@ -274,44 +279,45 @@ def evolve(model: Any, X: Any, y: Any, *, population: int = 100, generations: in
            crossover: str = "uniform", mutation_rate: float = 0.1,
            mutation_scale: float = 0.5, loss: str = "mse", target_error: float | None = None,
            seed: Any = 0, callbacks: Sequence[Any] = (), verbose: int = 1) -> History:
-    """Evolve ``model``'s weights on ``X`` (n, nin), ``y`` (n, nout) or (n,) without
-    gradients; the best genome found is left in the model. Returns a :class:`History`.
+    """Evolve `model`'s weights on `X` (n, nin), `y` (n, nout) or (n,) without
+    gradients; the best genome found is left in the model. Returns a
+    [`History`][micrograd_nn.history.History].
 
-    - ``population`` P >= 2 genomes; ``generations``: at most this many are bred.
+    - `population` P >= 2 genomes; `generations`: at most this many are bred.
     - **Generation 0** is the model's own weights (genome 0, kept exactly, so with
       elitism the result is never worse than the start) and P − 1 copies of them with
-      ``N(0, mutation_scale²)`` added to every weight: the search starts where
+      `N(0, mutation_scale²)` added to every weight: the search starts where
       backprop would, from the initialisation the model chose.
-    - ``elite``: 0 <= elite < P best genomes carried over unchanged each generation.
-    - ``selection``: "tournament" (``tournament`` genomes drawn, the best is a
+    - `elite`: 0 <= elite < P best genomes carried over unchanged each generation.
+    - `selection`: "tournament" (`tournament` genomes drawn, the best is a
       parent), "rank" (linear ranking) or "roulette" (chance ∝ worst loss − loss).
-    - ``crossover``: "uniform" (each gene from either parent), "one_point" (a cut in
-      the genome) or "blend" (BLX-0.5: ``a + u·(b − a)``, ``u ~ U(−0.5, 1.5)``).
-    - ``mutation_rate``/``mutation_scale``: each child gene gets ``N(0, scale²)``
+    - `crossover`: "uniform" (each gene from either parent), "one_point" (a cut in
+      the genome) or "blend" (BLX-0.5: `a + u·(b − a)`, `u ~ U(−0.5, 1.5)`).
+    - `mutation_rate`/`mutation_scale`: each child gene gets `N(0, scale²)`
       with this probability.
-    - ``loss``: "mse" (mean of squares) or "sse_half" (half the sum of squares).
-    - ``target_error``: stop once the best loss is at or below it.
-    - ``seed``: int, None or a ``numpy.random.Generator``; the same seed gives the
+    - `loss`: "mse" (mean of squares) or "sse_half" (half the sum of squares).
+    - `target_error`: stop once the best loss is at or below it.
+    - `seed`: int, None or a `numpy.random.Generator`; the same seed gives the
       same History and weights.
-    - ``callbacks``, ``verbose``: as :func:`micrograd_nn.train.fit`; ``logs`` also
-      hold ``population_mean`` (the mean finite loss) and ``evaluations``.
+    - `callbacks`, `verbose`: as [`micrograd_nn.train.fit`][]; `logs` also
+      hold `population_mean` (the mean finite loss) and `evaluations`.
 
-    The History reads like ``fit``'s, one epoch per generation: ``loss[g-1]`` is the
-    best loss of generation g, ``initial_loss`` that of the model's own weights (epoch
-    0), ``best_epoch`` the generation whose best genome is kept (0: none beat the
-    start), ``restored`` whether that is not the last generation's best (possible only
-    with ``elite=0``), ``grad_norms`` empty. ``stop_reason``: "generations" (all bred;
-    ``fit`` says "epochs"), "target_error", "callback", "non_finite" (every genome
+    The History reads like `fit`'s, one epoch per generation: `loss[g-1]` is the
+    best loss of generation g, `initial_loss` that of the model's own weights (epoch
+    0), `best_epoch` the generation whose best genome is kept (0: none beat the
+    start), `restored` whether that is not the last generation's best (possible only
+    with `elite=0`), `grad_norms` empty. `stop_reason`: "generations" (all bred;
+    `fit` says "epochs"), "target_error", "callback", "non_finite" (every genome
     scored NaN/inf) or "interrupted".
 
     **Evaluations** (forward passes of one sample): generation 0 costs P·n, each
     later one (P − elite)·n (the elite keep their scores), so a run of g generations
-    costs ``n·(P + g·(P − elite))``. Each generation is one batched numpy pass
-    (:func:`population_loss`).
+    costs `n·(P + g·(P − elite))`. Each generation is one batched numpy pass
+    ([`population_loss`][micrograd_nn.genetic.population_loss]).
 
     Ctrl-C (KeyboardInterrupt) is re-raised with the History of the whole generations
-    so far as ``exc.history`` (``stop_reason="interrupted"``) and the best genome so
-    far written into the model; ``on_train_end`` is not called.
+    so far as `exc.history` (`stop_reason="interrupted"`) and the best genome so
+    far written into the model; `on_train_end` is not called.
     """
     original = _protocol_layers(model)
     template = _template(original)

@@ -1,19 +1,24 @@
 """Check reverse-mode gradients against float64 central differences.
 
-``gradcheck(f, *inputs)`` calls ``f`` on float64 copies of the inputs, runs the
+`gradcheck(f, *inputs)` calls `f` on float64 copies of the inputs, runs the
 backward pass, then perturbs **every entry of every input that requires grad** by
-``±eps`` and compares::
+`±eps` and compares:
 
-    numeric = (L(x + eps·e_j) - L(x - eps·e_j)) / (2·eps)
-    ok      = |analytic - numeric| <= atol + rtol·|numeric|     for every j
+```text
+numeric = (L(x + eps·e_j) - L(x - eps·e_j)) / (2·eps)
+ok      = |analytic - numeric| <= atol + rtol·|numeric|     for every j
+```
 
-A scalar output is ``L`` itself. For an output of any other shape, ``L = Σ r·f(x)``
-with a fixed seeded random ``r`` of the output's shape (the backward pass is seeded
-with ``r``), which checks the vector-Jacobian product the engine actually computes.
+A scalar output is `L` itself. For an output of any other shape, `L = Σ r·f(x)`
+with a fixed seeded random `r` of the output's shape (the backward pass is seeded
+with `r`), which checks the vector-Jacobian product the engine actually computes.
 
+```pycon
 >>> from micrograd_nn import Value
 >>> gradcheck(lambda a, b: (a * b).sigmoid(), Value(0.3), Value(-1.2)).ok
 True
+
+```
 """
 
 from __future__ import annotations
@@ -32,18 +37,18 @@ __all__ = ["GradcheckError", "GradcheckReport", "gradcheck", "gradcheck_model",
 
 
 class GradcheckError(AssertionError):
-    """Raised by ``gradcheck(..., raise_on_failure=True)``; the message is the report."""
+    """Raised by `gradcheck(..., raise_on_failure=True)`; the message is the report."""
 
 
 @dataclass
 class GradcheckReport:
-    """What ``gradcheck`` found.
+    """What `gradcheck` found.
 
-    ``ok``: at least one entry was checked and every checked entry is within
-    tolerance. ``worst``: the entry with the
-    largest ``|analytic - numeric| / (atol + rtol·|numeric|)``, as a dict with
-    ``input`` (index among ``inputs``), ``index`` (element index tuple, ``()`` for a
-    scalar), ``analytic``, ``numeric``, ``abs_err``. ``failures`` lists every
+    `ok`: at least one entry was checked and every checked entry is within
+    tolerance. `worst`: the entry with the
+    largest `|analytic - numeric| / (atol + rtol·|numeric|)`, as a dict with
+    `input` (index among `inputs`), `index` (element index tuple, `()` for a
+    scalar), `analytic`, `numeric`, `abs_err`. `failures` lists every
     entry out of tolerance in the same form.
     """
 
@@ -101,14 +106,15 @@ def _scalarize(out: Any, r: Any) -> float:
 def gradcheck(f: Callable[..., Value], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
               rtol: float = 1e-4, seed: int = 0,
               raise_on_failure: bool = False) -> GradcheckReport:
-    """Compare ``f``'s autodiff gradients with central differences; return a report.
+    """Compare `f`'s autodiff gradients with central differences; return a report.
 
-    ``inputs``: Values (checked when ``requires_grad``) or constants passed as they
+    `inputs`: Values (checked when `requires_grad`) or constants passed as they
     are. Each Value is copied to float64 first, so the caller's Values and their
-    ``.grad`` are untouched. ``raise_on_failure=True`` raises :class:`GradcheckError`
-    with the report's text instead of returning a failed report.
+    `.grad` are untouched. `raise_on_failure=True` raises
+    [`GradcheckError`][micrograd_nn.gradcheck.GradcheckError] with the report's text instead of
+    returning a failed report.
 
-    Raises ``ValueError`` when nothing would be checked (no input requires grad, or
+    Raises `ValueError` when nothing would be checked (no input requires grad, or
     those that do are empty): a report of zero entries must not read as a pass.
     """
     if not callable(f):
@@ -179,9 +185,9 @@ def gradcheck(f: Callable[..., Value], *inputs: Any, eps: float = 1e-6, atol: fl
 
 
 def _swapped(model: Any, values: tuple, X: Any) -> Any:
-    """``model(X)`` with its parameters swapped for ``values`` (in ``parameters()``
+    """`model(X)` with its parameters swapped for `values` (in `parameters()`
     order) during the call, then put back; the model says where each parameter lives
-    (``parameter_owners()``)."""
+    (`parameter_owners()`)."""
     owners = [(m, attr, getattr(m, attr)) for m, attr in model.parameter_owners()]
     for (m, attr, _), v in zip(owners, values, strict=True):
         setattr(m, attr, v)
@@ -194,15 +200,16 @@ def _swapped(model: Any, values: tuple, X: Any) -> Any:
 
 def gradcheck_model(model: Any, X: Any, y: Any, loss: str | Callable[..., Value] = "mse",
                     **kwargs: Any) -> GradcheckReport:
-    """:func:`gradcheck` of ``loss(model(X), y)`` with respect to every parameter.
+    """[`gradcheck`][micrograd_nn.gradcheck.gradcheck] of `loss(model(X), y)` with respect to every
+    parameter.
 
-    ``model``: a Module, the neuron form included (its ``forward`` reads its own
+    `model`: a Module, the neuron form included (its `forward` reads its own
     parameters, so they are swapped for gradcheck's float64 copies during each call,
-    where ``parameter_owners()`` says). ``X`` shape (batch, n_in), ``y`` its targets
-    (shape of ``model(X)``); ``loss``: a name in
-    :mod:`micrograd_nn.losses` or a function.
-    ``kwargs`` go to :func:`gradcheck` (eps, atol, rtol, raise_on_failure).
-    Raises ``ValueError`` if the model has no parameters or ``X`` no samples (nothing
+    where `parameter_owners()` says). `X` shape (batch, n_in), `y` its targets
+    (shape of `model(X)`); `loss`: a name in
+    [`micrograd_nn.losses`][] or a function.
+    `kwargs` go to [`gradcheck`][micrograd_nn.gradcheck.gradcheck] (eps, atol, rtol,
+    raise_on_failure). Raises `ValueError` if the model has no parameters or `X` no samples (nothing
     would be checked).
     """
     from . import losses
@@ -222,15 +229,15 @@ def gradcheck_model(model: Any, X: Any, y: Any, loss: str | Callable[..., Value]
 
 
 def compare_with_autodiff(model: Any, x: Any, ideal: Any) -> Any:
-    """The delta rule (:mod:`micrograd_nn.deltas`, numpy) against the engine's backward
-    on ``sse_half``: a :class:`~micrograd_nn.deltas.Comparison` of ``GRAD`` with
-    ``−∂ sse_half/∂w``, layer by layer ("layer1" .. "layerL" for every form).
+    """The delta rule ([`micrograd_nn.deltas`][], numpy) against the engine's backward
+    on `sse_half`: a [`Comparison`][micrograd_nn.deltas.Comparison] of `GRAD` with
+    `−∂ sse_half/∂w`, layer by layer ("layer1" .. "layerL" for every form).
 
-    ``model``: a sigmoid ``MLP``/``Sequential`` of Linear + Sigmoid or a ``NeuronNet``,
+    `model`: a sigmoid `MLP`/`Sequential` of Linear + Sigmoid or a `NeuronNet`,
     run through the engine with float64 copies of its parameters swapped in (the model
-    and its ``.grad`` are untouched), or a ``(weights, biases)`` pair (the tensor form
+    and its `.grad` are untouched), or a `(weights, biases)` pair (the tensor form
     is built from it). x, ideal: a sample (n_in,), (n_out,) or a batch (batch, n_in),
-    (batch, n_out). Parameters in ``parameters()`` order, flattened, must be the
+    (batch, n_out). Parameters in `parameters()` order, flattened, must be the
     layers' W (row-major) then b, layer by layer: true of both forms.
     """
     from .deltas import backprop, compare_grads

@@ -1,9 +1,9 @@
-"""What ``fit`` records and reports: ``History``, callbacks, the progress bar.
+"""What `fit` records and reports: `History`, callbacks, the progress bar.
 
-``History`` holds the per-epoch training and validation error and per-layer gradient
-norms that :func:`micrograd_nn.diagnose.diagnose` reads; ``Callback`` is the hook into
-each epoch; ``EarlyStopping`` is the callback that stops a run which no longer
-improves and puts its best weights back; ``ProgressBar`` draws the bar on a terminal
+`History` holds the per-epoch training and validation error and per-layer gradient
+norms that [`micrograd_nn.diagnose.diagnose`][] reads; `Callback` is the hook into
+each epoch; `EarlyStopping` is the callback that stops a run which no longer
+improves and puts its best weights back; `ProgressBar` draws the bar on a terminal
 and stays silent elsewhere.
 """
 
@@ -22,8 +22,8 @@ __all__ = ["History", "Callback", "EarlyStopping", "StopTraining"]
 class StopTraining(Exception):
     """Raise inside a callback to stop training after the current epoch.
 
-    ``reason``: what ``History.stop_reason`` becomes ("callback" unless given;
-    :class:`EarlyStopping` gives "early_stopping").
+    `reason`: what `History.stop_reason` becomes ("callback" unless given;
+    [`EarlyStopping`][micrograd_nn.history.EarlyStopping] gives "early_stopping").
     """
 
     def __init__(self, *args: Any, reason: str = "callback") -> None:
@@ -33,24 +33,24 @@ class StopTraining(Exception):
 
 class Callback:
     """Base class for callbacks; override what you need. A plain callable
-    ``f(epoch, logs)`` works too. Returning ``True`` from ``on_epoch_end`` (or raising
-    :class:`StopTraining`) stops training; ``History.stop_reason`` becomes "callback"
-    (or the exception's ``reason``).
+    `f(epoch, logs)` works too. Returning `True` from `on_epoch_end` (or raising
+    [`StopTraining`][micrograd_nn.history.StopTraining]) stops training; `History.stop_reason`
+    becomes "callback" (or the exception's `reason`).
 
-    ``fit`` calls ``set_model(model)`` and then ``on_train_begin(logs)`` once, with
-    ``logs``: the run's settings (``History.params``) and ``monitor`` (fit's: "val_loss"
-    with validation data, else "loss"), ``initial_loss``, ``initial_val_loss`` (the
+    `fit` calls `set_model(model)` and then `on_train_begin(logs)` once, with
+    `logs`: the run's settings (`History.params`) and `monitor` (fit's: "val_loss"
+    with validation data, else "loss"), `initial_loss`, `initial_val_loss` (the
     errors of the untrained weights, epoch 0; None without validation). After each
-    epoch ``on_epoch_end(epoch, logs)``, with ``logs``: ``{"epoch", "loss", "val_loss"
+    epoch `on_epoch_end(epoch, logs)`, with `logs`: `{"epoch", "loss", "val_loss"
     (None without validation), "grad_norms" (layer -> mean gradient norm this epoch),
-    "time" (seconds since the start)}``. Epochs count from 1. At the end
-    ``on_train_end(history)``, in the order the callbacks were given.
+    "time" (seconds since the start)}`. Epochs count from 1. At the end
+    `on_train_end(history)`, in the order the callbacks were given.
     """
 
     model: Any = None
 
     def set_model(self, model: Any) -> None:
-        """Called first, with the model being trained (kept as ``self.model``)."""
+        """Called first, with the model being trained (kept as `self.model`)."""
         self.model = model
 
     def on_train_begin(self, logs: dict[str, Any]) -> None:
@@ -67,19 +67,19 @@ class Callback:
 class EarlyStopping(Callback):
     """Stop when the monitored loss no longer improves; put the best weights back.
 
-    ``fit(..., callbacks=[EarlyStopping(patience=10)])``. After each epoch the monitored
-    loss (``monitor``: "val_loss" or "loss"; None, the default, takes "val_loss" when
-    ``fit`` has validation data, else "loss") is compared with the last one that
-    improved by more than ``min_delta``; after ``patience`` epochs without such an
-    improvement training stops (``History.stop_reason == "early_stopping"``). The
-    untrained weights are epoch 0, the first candidate. With ``restore_best`` (the
+    `fit(..., callbacks=[EarlyStopping(patience=10)])`. After each epoch the monitored
+    loss (`monitor`: "val_loss" or "loss"; None, the default, takes "val_loss" when
+    `fit` has validation data, else "loss") is compared with the last one that
+    improved by more than `min_delta`; after `patience` epochs without such an
+    improvement training stops (`History.stop_reason == "early_stopping"`). The
+    untrained weights are epoch 0, the first candidate. With `restore_best` (the
     default) the weights of the epoch with the lowest monitored loss are kept (one copy)
-    and put back at the end of training, whatever ended it (``History.restored``;
-    ``History.best_epoch`` is that epoch, 0 for the untrained weights, and
-    ``History.monitor`` the loss watched). A Ctrl-C ends ``fit`` without
-    ``on_train_end``: nothing is put back then.
+    and put back at the end of training, whatever ended it (`History.restored`;
+    `History.best_epoch` is that epoch, 0 for the untrained weights, and
+    `History.monitor` the loss watched). A Ctrl-C ends `fit` without
+    `on_train_end`: nothing is put back then.
 
-    An instance may serve several runs: each ``on_train_begin`` starts it afresh.
+    An instance may serve several runs: each `on_train_begin` starts it afresh.
     """
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True,
@@ -176,31 +176,31 @@ class EarlyStopping(Callback):
 
 @dataclass
 class History:
-    """What ``fit`` recorded, one entry per epoch.
+    """What `fit` recorded, one entry per epoch.
 
-    ``loss``: the loss function on all training samples at once, evaluated after each
+    `loss`: the loss function on all training samples at once, evaluated after each
     epoch's updates (for "mse" the mean over samples, whatever the mode, so epochs and
-    modes compare). ``val_loss``: the
-    same on the validation data (empty without any). ``initial_loss`` /
-    ``initial_val_loss``: the same before the first update. ``grad_norms``: layer name (the
+    modes compare). `val_loss`: the
+    same on the validation data (empty without any). `initial_loss` /
+    `initial_val_loss`: the same before the first update. `grad_norms`: layer name (the
     parameter names' prefix, e.g. "0" for "0.weight"/"0.bias"; for a NeuronNet
     "layer1", "layer2", ...: the synapses feeding each layer of neurons) -> per epoch,
-    the mean over the epoch's updates of that layer's gradient 2-norm. ``epochs``:
+    the mean over the epoch's updates of that layer's gradient 2-norm. `epochs`:
     epochs run.
-    ``stop_reason``: "epochs", "target_error", "early_stopping" (by
-    :class:`EarlyStopping`), "callback", "non_finite" (the loss became NaN or inf) or
-    "interrupted" (Ctrl-C: ``fit`` re-raises it with this History as ``exc.history``).
-    ``monitor``: the loss watched, "val_loss" with validation data, else "loss" (or
-    the one :class:`EarlyStopping` watched). ``best_epoch``: the epoch with the lowest
-    monitored loss, 0 when no epoch beat the untrained weights (``initial_loss``, or
-    ``initial_val_loss`` with validation data); ``restored``: whether
-    :class:`EarlyStopping` put its weights back.
-    ``params``: the run's settings (``loss``, ``lr``, ``momentum``, ``optimizer``,
-    ``batch_size``, ``n_samples``, ``output_activation``: the model's last activation,
-    None if unknown, ...). ``data_stats``: what ``fit`` saw, for ``diagnose``:
-    ``nonfinite_X``/``nonfinite_y`` (NaN or inf entries in the training and validation
-    data), ``y_min``/``y_max`` (the finite targets' range, None if none), and at the
-    end of training ``output_min``/``output_max`` (per output, the trained model's
+    `stop_reason`: "epochs", "target_error", "early_stopping" (by
+    [`EarlyStopping`][micrograd_nn.history.EarlyStopping]), "callback", "non_finite" (the loss
+    became NaN or inf) or "interrupted" (Ctrl-C: `fit` re-raises it with this History as
+    `exc.history`). `monitor`: the loss watched, "val_loss" with validation data, else "loss" (or
+    the one [`EarlyStopping`][micrograd_nn.history.EarlyStopping] watched). `best_epoch`: the epoch
+    with the lowest monitored loss, 0 when no epoch beat the untrained weights (`initial_loss`, or
+    `initial_val_loss` with validation data); `restored`: whether
+    [`EarlyStopping`][micrograd_nn.history.EarlyStopping] put its weights back.
+    `params`: the run's settings (`loss`, `lr`, `momentum`, `optimizer`,
+    `batch_size`, `n_samples`, `output_activation`: the model's last activation,
+    None if unknown, ...). `data_stats`: what `fit` saw, for `diagnose`:
+    `nonfinite_X`/`nonfinite_y` (NaN or inf entries in the training and validation
+    data), `y_min`/`y_max` (the finite targets' range, None if none), and at the
+    end of training `output_min`/`output_max` (per output, the trained model's
     outputs on the training inputs).
     """
 
@@ -220,7 +220,7 @@ class History:
 
     @property
     def history(self) -> dict[str, list[float]]:
-        """Keras-style ``{"loss": [...], "val_loss": [...]}``."""
+        """Keras-style `{"loss": [...], "val_loss": [...]}`."""
         return {"loss": self.loss, "val_loss": self.val_loss}
 
     def __repr__(self) -> str:
@@ -236,8 +236,8 @@ class History:
 class ProgressBar:
     """A one-line progress bar on a TTY (stderr): epoch, loss, speed.
 
-    ``verbose`` 1: the bar, only if stderr is a TTY; 2: one line per epoch; 0: nothing.
-    A stream that fails (a closed pipe: ``2>&1 | head``) ends the printing, never the
+    `verbose` 1: the bar, only if stderr is a TTY; 2: one line per epoch; 0: nothing.
+    A stream that fails (a closed pipe: `2>&1 | head`) ends the printing, never the
     training.
     """
 

@@ -1,24 +1,19 @@
-"""Weight initialisation schemes for :class:`micrograd_nn.nn.Linear`.
+"""Weight initialisation schemes for [`micrograd_nn.nn.Linear`][].
 
-Every scheme returns plain ``ndarray`` data (the layer wraps it in a Value), drawn
-from a seeded :class:`numpy.random.Generator`, so one seed fixes a whole network.
-Shapes follow the layer: weight ``(nin, nout)``, bias ``(nout,)``.
+Every scheme returns plain `ndarray` data (the layer wraps it in a Value), drawn
+from a seeded `numpy.random.Generator`, so one seed fixes a whole network.
+Shapes follow the layer: weight `(nin, nout)`, bias `(nout,)`.
 
-=========== ====================================== ===================== =============
-scheme       weight ~                               bias                  suits
-=========== ====================================== ===================== =============
-"uniform"    U(-1, 1)                               U(-1, 1)              the article's
-                                                                          small random
-                                                                          weights
-"xavier"     U(-a, a), a = sqrt(6 / (nin + nout))   0                     sigmoid, tanh,
-                                                                          identity
-"he"         U(-a, a), a = sqrt(6 / nin)            0                     relu
-=========== ====================================== ===================== =============
+| scheme    | weight ~                             | bias     | suits
+|-----------|--------------------------------------|----------|-----
+| "uniform" | U(-1, 1)                             | U(-1, 1) | the article's small random weights
+| "xavier"  | U(-a, a), a = sqrt(6 / (nin + nout)) | 0        | sigmoid, tanh, identity
+| "he"      | U(-a, a), a = sqrt(6 / nin)          | 0        | relu
 
 Xavier/Glorot keeps the variance of activations and gradients roughly equal across
 layers, Var(w) = 2 / (nin + nout); He doubles the forward variance for ReLU, which
-zeroes half its inputs, Var(w) = 2 / nin. (Both equal ``torch.nn.init.xavier_uniform_``
-and ``kaiming_uniform_(nonlinearity="relu")`` up to the transposed weight layout.)
+zeroes half its inputs, Var(w) = 2 / nin. (Both equal `torch.nn.init.xavier_uniform_`
+and `kaiming_uniform_(nonlinearity="relu")` up to the transposed weight layout.)
 """
 
 from __future__ import annotations
@@ -46,7 +41,7 @@ def make_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
 
 
 def scheme_for(activation: str | None) -> str:
-    """The scheme ``init=None`` picks: Xavier for sigmoid/tanh/identity, He for relu."""
+    """The scheme `init=None` picks: Xavier for sigmoid/tanh/identity, He for relu."""
     key = "identity" if activation is None else activation
     if key not in _BY_ACTIVATION:
         raise ValueError(f"unknown activation {activation!r}; expected one of "
@@ -56,7 +51,7 @@ def scheme_for(activation: str | None) -> str:
 
 def uniform(rng: np.random.Generator, shape: tuple[int, ...], low: float = -1.0,
             high: float = 1.0, dtype: Any = np.float64) -> np.ndarray:
-    """U(low, high) samples of ``shape``."""
+    """U(low, high) samples of `shape`."""
     return rng.uniform(low, high, size=shape).astype(dtype, copy=False)
 
 
@@ -76,12 +71,12 @@ def he_uniform(rng: np.random.Generator, nin: int, nout: int,
 
 def init_linear(scheme: str, rng: np.random.Generator, nin: int, nout: int, bias: bool,
                 dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(weight (nin, nout), bias (nout,) or None)`` for one of :data:`SCHEMES`.
+    """`(weight (nin, nout), bias (nout,) or None)` for one of `SCHEMES`.
 
     The weight is drawn first, then the bias, so a seed gives a layer the same weight
     with and without a bias. (An MLP draws its layers from one Generator in turn, so
     with "uniform", whose biases are random, the later layers' weights differ between
-    ``bias=True`` and ``bias=False``; Xavier and He biases are zeros and draw nothing.)
+    `bias=True` and `bias=False`; Xavier and He biases are zeros and draw nothing.)
     """
     if scheme == "uniform":
         w = uniform(rng, (nin, nout), dtype=dtype)

@@ -1,26 +1,30 @@
 """The article's picture, neuron by neuron: scalar synapses, visible sums and outputs.
 
-:class:`NeuronNet` is the same network as :class:`micrograd_nn.nn.MLP`, but every
-synapse is its own scalar :class:`Value` (labelled "w1", "w2", ... in the article's
-order, or "w[l][a->b]") and every neuron is a :class:`Neuron` whose ``input`` (the
-weighted sum) and ``output`` (after the activation) are kept from the last forward
-pass. Use it to look at one training step; use the MLP to train fast. They convert
-both ways (:meth:`NeuronNet.from_mlp`, :meth:`NeuronNet.to_mlp`) and train to the
-same weights with the same optimizer.
+[`NeuronNet`][micrograd_nn.neurons.NeuronNet] is the same network as [`micrograd_nn.nn.MLP`][], but
+every synapse is its own scalar [`Value`][micrograd_nn.engine.Value] (labelled "w1", "w2", ... in
+the article's order, or `"w[l][a->b]"`) and every neuron is a
+[`Neuron`][micrograd_nn.neurons.Neuron] whose `input` (the weighted sum) and `output` (after the
+activation) are kept from the last forward pass. Use it to look at one training step; use the MLP to
+train fast. They convert both ways ([`NeuronNet.from_mlp`][micrograd_nn.neurons.NeuronNet.from_mlp],
+[`NeuronNet.to_mlp`][micrograd_nn.neurons.NeuronNet.to_mlp]) and train to the same weights with the
+same optimizer.
 
-Names and numbering are the article's, from :mod:`micrograd_nn.notation`. Layers are
-numbered 0 (input) to L (output). Layer ``l < L`` may have a bias neuron ("B{l+1}",
-output always 1, no inputs) with a synapse to every neuron of layer ``l + 1``; it is
-the ``bias`` of the l-th :class:`~micrograd_nn.nn.Linear`, and the output layer never
+Names and numbering are the article's, from [`micrograd_nn.notation`][]. Layers are
+numbered 0 (input) to L (output). Layer `l < L` may have a bias neuron ("B{l+1}",
+output always 1, no inputs) with a synapse to every neuron of layer `l + 1`; it is
+the `bias` of the l-th [`Linear`][micrograd_nn.nn.Linear], and the output layer never
 has one. Numbered synapses go layer by layer, source by source (the bias neuron
 last), target by target: in the 2-2-1 net w1 = I1->H1, w2 = I1->H2, w3 = I2->H1,
 w4 = I2->H2, w5 = H1->O1, w6 = H2->O1.
 
+```pycon
 >>> net = NeuronNet.article_xor()
 >>> round(net([1.0, 0.0])[0].data, 6)
 0.340491
 >>> [n.name for n in net.layers[1]], round(net.layers[1][0].output.data, 6)
 (['H1', 'H2'], 0.610639)
+
+```
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from .protocol import Dense, check_dense_layers
 
 
 class Synapse:
-    """A weighted connection ``source -> target``; ``weight`` is a scalar Value."""
+    """A weighted connection `source -> target`; `weight` is a scalar Value."""
 
     __slots__ = ("source", "target", "weight")
 
@@ -53,11 +57,11 @@ class Synapse:
 
 
 class Neuron:
-    """One neuron. ``kind``: "input", "hidden", "output" or "bias".
+    """One neuron. `kind`: "input", "hidden", "output" or "bias".
 
-    After a forward pass ``input`` is the Value ``Σ source.output · w`` over
-    ``incoming`` (None for input and bias neurons) and ``output`` is
-    ``activation(input)`` (the given input for an input neuron, 1 for a bias neuron).
+    After a forward pass `input` is the Value `Σ source.output · w` over
+    `incoming` (None for input and bias neurons) and `output` is
+    `activation(input)` (the given input for an input neuron, 1 for a bias neuron).
     """
 
     __slots__ = ("name", "kind", "layer", "index", "activation", "incoming", "outgoing",
@@ -79,13 +83,13 @@ class Neuron:
 
 
 class NeuronNet(Module):
-    """A fully connected net of scalar neurons; same arguments as :class:`MLP`.
+    """A fully connected net of scalar neurons; same arguments as [`MLP`][micrograd_nn.nn.MLP].
 
-    ``weights`` (optional): one ``(W, b)`` per layer, W of shape (n_l, n_{l+1}) with
-    W[a, b] the synapse a -> b, and b of shape (n_{l+1},) or None; without it weights
-    are drawn exactly as ``MLP(..., seed=seed, init=init)`` draws them.
-    ``naming``: "numbered" ("w1", "w2", ...) or "index" ("w[l][a->b]", the bias
-    neuron's synapses "w[l][B->b]").
+    `weights` (optional): one `(W, b)` per layer, W of shape (n_l, n_{l+1}) with
+    `W[a, b]` the synapse a -> b, and b of shape (n_{l+1},) or None; without it weights
+    are drawn exactly as `MLP(..., seed=seed, init=init)` draws them.
+    `naming`: "numbered" ("w1", "w2", ...) or "index" (`"w[l][a->b]"`, the bias
+    neuron's synapses `"w[l][B->b]"`).
     """
 
     def __init__(self, nin: int, hidden: list[int], nout: int, activation: str | None = "sigmoid",
@@ -153,16 +157,16 @@ class NeuronNet(Module):
     @classmethod
     def article_xor(cls) -> NeuronNet:
         """The article's 2-2-1 sigmoid net without bias neurons, with
-        :data:`~micrograd_nn.notation.ARTICLE_WEIGHTS`: w1=0.45 (I1->H1), w2=0.78
+        `ARTICLE_WEIGHTS`: w1=0.45 (I1->H1), w2=0.78
         (I1->H2), w3=-0.12 (I2->H1), w4=0.13 (I2->H2), w5=1.5 (H1->O1), w6=-2.3 (H2->O1)."""
         ws, bs = ARTICLE_WEIGHTS
         return cls(2, [2], 1, bias=False, weights=list(zip(ws, bs, strict=True)))
 
     @classmethod
     def from_mlp(cls, mlp: Module, naming: str = "numbered") -> NeuronNet:
-        """The neuron form of an :class:`MLP` (or a Sequential alternating Linear and
-        activation modules, one activation for all hidden layers), read through the model
-        protocol (``mlp.dense_layers()``); weights are copied."""
+        """The neuron form of an [`MLP`][micrograd_nn.nn.MLP] (or a Sequential alternating Linear
+        and activation modules, one activation for all hidden layers), read through the model
+        protocol (`mlp.dense_layers()`); weights are copied."""
         dense = getattr(mlp, "dense_layers", None)
         if not callable(dense):
             raise TypeError(f"NeuronNet.from_mlp: expected an MLP or Sequential (a model with "
@@ -187,7 +191,7 @@ class NeuronNet(Module):
                    naming=naming, weights=[(d.weight, d.bias) for d in layers])
 
     def to_mlp(self) -> MLP:
-        """The tensor form: an :class:`MLP` with a copy of these weights."""
+        """The tensor form: an [`MLP`][micrograd_nn.nn.MLP] with a copy of these weights."""
         mlp = MLP(self.sizes[0], self.sizes[1:-1], self.sizes[-1], self.activation,
                   self.output_activation, list(self.bias_layers), seed=0)
         for lin, (w, b) in zip(mlp.linears, self.weight_arrays(), strict=True):
@@ -197,7 +201,7 @@ class NeuronNet(Module):
         return mlp
 
     def weight_arrays(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
-        """One ``(W, b)`` per layer of synapses, as in :class:`Linear` (copies)."""
+        """One `(W, b)` per layer of synapses, as in `Linear` (copies)."""
         out = []
         for li in range(len(self.sizes) - 1):
             w = np.array([[s.weight.data for s in src.outgoing] for src in self.layers[li]])
@@ -207,16 +211,17 @@ class NeuronNet(Module):
         return out
 
     def dense_layers(self) -> list[Dense]:
-        """The model protocol's view (:mod:`micrograd_nn.protocol`): one
-        ``Dense(weight (n_l, n_{l+1}), bias (n_{l+1},) or None, activation)`` per layer of
+        """The model protocol's view ([`micrograd_nn.protocol`][]): one
+        `Dense(weight (n_l, n_{l+1}), bias (n_{l+1},) or None, activation)` per layer of
         synapses, input side first (copies); what the delta-rule oracle
-        (:mod:`micrograd_nn.deltas`) and the drawings read."""
+        ([`micrograd_nn.deltas`][]) and the drawings read."""
         return [Dense(w, b, act) for (w, b), act in zip(self.weight_arrays(), self.activations,
                                                          strict=True)]
 
     def set_dense_layers(self, layers: Any) -> None:
-        """Write ``[(weight (n_l, n_{l+1}), bias or None, ...), ...]`` into the synapses'
-        weights (the model protocol's write side; shapes as :meth:`dense_layers`)."""
+        """Write `[(weight (n_l, n_{l+1}), bias or None, ...), ...]` into the synapses'
+        weights (the model protocol's write side; shapes as
+        [`dense_layers`][micrograd_nn.neurons.NeuronNet.dense_layers])."""
         new = check_dense_layers(self.dense_layers(), layers, "set_dense_layers")
         for li, lay in enumerate(new):
             for a, src in enumerate(self.layers[li]):
@@ -229,12 +234,12 @@ class NeuronNet(Module):
 
     # ------------------------------------------------------------ use
     def forward(self, x: Any) -> Any:
-        """One sample, the article's way: ``x`` a sequence of nin numbers or scalar
+        """One sample, the article's way: `x` a sequence of nin numbers or scalar
         Values -> a list of nout output Values (always a list, even for one output).
 
-        A batch, the model protocol's way: ``x`` of shape ``(n, nin)`` (a 2-D array or
-        list of rows) -> one Value of shape ``(n, nout)`` stacking each sample's scalar
-        outputs, so ``fit``, ``predict`` and the losses treat both forms alike.
+        A batch, the model protocol's way: `x` of shape `(n, nin)` (a 2-D array or
+        list of rows) -> one Value of shape `(n, nout)` stacking each sample's scalar
+        outputs, so `fit`, `predict` and the losses treat both forms alike.
         """
         if isinstance(x, Value) and x.ndim == 2:
             x = x.data
@@ -276,11 +281,11 @@ class NeuronNet(Module):
     @property
     def activations(self) -> list[str]:
         """The activation name of each layer of neurons after the input, as
-        ``MLP.activations`` lists it."""
+        `MLP.activations` lists it."""
         return [self.activation] * (len(self.sizes) - 2) + [self.output_activation]
 
     def synapse(self, name: str) -> Synapse:
-        """The synapse labelled ``name`` (e.g. "w5")."""
+        """The synapse labelled `name` (e.g. "w5")."""
         for s in self.synapses:
             if s.name == name:
                 return s
@@ -295,7 +300,7 @@ class NeuronNet(Module):
         return out
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
-        """``[(label, weight)]`` for every synapse, in numbering order."""
+        """`[(label, weight)]` for every synapse, in numbering order."""
         return [(prefix + s.name, s.weight) for s in self.synapses]
 
     def param_groups(self) -> list[tuple[str, list[Value]]]:
@@ -304,7 +309,7 @@ class NeuronNet(Module):
                 for li in range(1, len(self.sizes))]
 
     def parameter_owners(self) -> list[tuple[Any, str]]:
-        """Each synapse and its ``weight`` attribute, in :meth:`parameters` order."""
+        """Each synapse and its `weight` attribute, in `parameters` order."""
         return [(s, "weight") for s in self.synapses]
 
     def config(self) -> dict[str, Any]:

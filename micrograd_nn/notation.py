@@ -1,49 +1,52 @@
 """The article's notation, in one place: names, synapse numbering, the worked example, E.
 
-Everything that speaks the article's language (:mod:`~micrograd_nn.neurons`,
-:mod:`~micrograd_nn.deltas`, :mod:`~micrograd_nn.explain`, the drawings) takes its
+Everything that speaks the article's language ([`neurons`][micrograd_nn.neurons],
+[`deltas`][micrograd_nn.deltas], [`explain`][micrograd_nn.explain], the drawings) takes its
 names and numbers from here; this module imports numpy only, so any layer may use it.
 
-**Neurons** (:func:`neuron_names`). Layers are numbered 0 (input) to L (output).
-Inputs ``I1, I2, ...``; outputs ``O1, ...``; hidden neurons ``H1, H2, ...`` when there
-is one hidden layer, else ``H{l}_{k}`` (``H2_1`` = hidden layer 2, neuron 1). Layer
-``l < L`` may have a bias neuron ``B{l+1}`` (:func:`bias_name`: ``B1`` belongs to the
-input layer, ``B2`` to the first hidden layer); it outputs 1, has no inputs, and
+**Neurons** ([`neuron_names`][micrograd_nn.notation.neuron_names]). Layers are numbered 0 (input) to
+L (output). Inputs `I1, I2, ...`; outputs `O1, ...`; hidden neurons `H1, H2, ...` when there
+is one hidden layer, else `H{l}_{k}` (`H2_1` = hidden layer 2, neuron 1). Layer
+`l < L` may have a bias neuron `B{l+1}` ([`bias_name`][micrograd_nn.notation.bias_name]: `B1`
+belongs to the input layer, `B2` to the first hidden layer); it outputs 1, has no inputs, and
 the output layer never has one.
 
-**Synapses** (:func:`synapse_names`). A network is a list of ``W[l]`` of shape
-``(n_l, n_{l+1})`` (``W[l][a, b]`` = the synapse from neuron a of layer l to neuron b
-of layer l + 1, as in :class:`~micrograd_nn.nn.Linear`) and biases ``b[l]`` of shape
-``(n_{l+1},)`` or None (layer l's bias neuron). They are numbered ``w1, w2, ...``
+**Synapses** ([`synapse_names`][micrograd_nn.notation.synapse_names]). A network is a list of `W[l]`
+of shape `(n_l, n_{l+1})` (`W[l][a, b]` = the synapse from neuron a of layer l to neuron b
+of layer l + 1, as in [`Linear`][micrograd_nn.nn.Linear]) and biases `b[l]` of shape
+`(n_{l+1},)` or None (layer l's bias neuron). They are numbered `w1, w2, ...`
 layer by layer, in a layer source by source (the bias neuron last), in a source
-target by target: row-major W then b, so ``w1 = I1→H1, w2 = I1→H2, w3 = I2→H1``.
-``layer{l}`` (:func:`layer_names`) names the synapses that feed neuron layer l.
+target by target: row-major W then b, so `w1 = I1→H1, w2 = I1→H2, w3 = I2→H1`.
+`layer{l}` ([`layer_names`][micrograd_nn.notation.layer_names]) names the synapses that feed neuron
+layer l.
 
-**The worked example** (:data:`ARTICLE_WEIGHTS`, :data:`ARTICLE_SYNAPSES`): the 2-2-1
+**The worked example** (`ARTICLE_WEIGHTS`, `ARTICLE_SYNAPSES`): the 2-2-1
 sigmoid XOR net without bias, w1=0.45 (I1→H1), w2=0.78 (I1→H2), w3=-0.12 (I2→H1),
-w4=0.13 (I2→H2), w5=1.5 (H1→O1), w6=-2.3 (H2→O1); input ``I1=1, I2=0``, ideal 1;
+w4=0.13 (I2→H2), w5=1.5 (H1→O1), w6=-2.3 (H2→O1); input `I1=1, I2=0`, ideal 1;
 E=0.7, α=0.3.
 
-**The delta rule** (computed by :mod:`~micrograd_nn.deltas`; the text is here)::
+**The delta rule** (computed by [`deltas`][micrograd_nn.deltas]; the text is here):
 
-    δ_out = (ideal − out)·f'(in)      δ_h = f'(in)·Σ_i w_i·δ_i      GRAD = out_A·δ_B
-    Δw = E·GRAD + α·Δw_prev ;  w = w + Δw        (E learning rate, α momentum)
+```text
+δ_out = (ideal − out)·f'(in)      δ_h = f'(in)·Σ_i w_i·δ_i      GRAD = out_A·δ_B
+Δw = E·GRAD + α·Δw_prev ;  w = w + Δw        (E learning rate, α momentum)
+```
 
-**What E means for micrograd_nn's optimizers** (:func:`lr_for`). ``δ`` is minus the
-derivative of ``½·(ideal − out)²`` with respect to the neuron's input, so, with
-``S = ½·Σ (ideal − out)²`` summed over the outputs and the samples of a step
-(``losses.sse_half``), ``GRAD = Σ_samples out_A·δ_B = −∂S/∂w``. ``optim.SGD`` steps
-``Δw = −lr·∂L/∂w + α·Δw_prev``, and the article ``Δw = E·GRAD + α·Δw_prev =
-−E·∂S/∂w + α·Δw_prev``: the two are the same step exactly when ``lr·∂L/∂w =
-E·∂S/∂w``. If the loss is ``L = c·S``, then ``lr = E / c``:
+**What E means for micrograd_nn's optimizers** ([`lr_for`][micrograd_nn.notation.lr_for]). `δ` is
+minus the derivative of `½·(ideal − out)²` with respect to the neuron's input, so, with
+`S = ½·Σ (ideal − out)²` summed over the outputs and the samples of a step
+(`losses.sse_half`), `GRAD = Σ_samples out_A·δ_B = −∂S/∂w`. `optim.SGD` steps
+`Δw = −lr·∂L/∂w + α·Δw_prev`, and the article `Δw = E·GRAD + α·Δw_prev =
+−E·∂S/∂w + α·Δw_prev`: the two are the same step exactly when `lr·∂L/∂w =
+E·∂S/∂w`. If the loss is `L = c·S`, then `lr = E / c`:
 
-- ``sse_half`` is S itself (c = 1): ``lr = E``.
-- ``mse`` is ``Σ (pred − ideal)² / N`` over all N = batch·n_out elements of the call,
-  that is ``(2/N)·S``, whose gradient carries the factor 2 (c = 2/N):
-  ``lr = E·N/2``; for the article's one sample with one output, ``lr = E/2``.
-- ``fit(..., reduction="sum")`` multiplies a batch's mse by the batch size k (c =
-  2/n_out: ``lr = E·n_out/2``); ``reduction="mean"`` divides sse_half by k (c = 1/k:
-  ``lr = E·k``).
+- `sse_half` is S itself (c = 1): `lr = E`.
+- `mse` is `Σ (pred − ideal)² / N` over all N = batch·n_out elements of the call,
+  that is `(2/N)·S`, whose gradient carries the factor 2 (c = 2/N):
+  `lr = E·N/2`; for the article's one sample with one output, `lr = E/2`.
+- `fit(..., reduction="sum")` multiplies a batch's mse by the batch size k (c =
+  2/n_out: `lr = E·n_out/2`); `reduction="mean"` divides sse_half by k (c = 1/k:
+  `lr = E·k`).
 """
 
 from __future__ import annotations
@@ -80,12 +83,15 @@ def _sizes(sizes: Sequence[Any], who: str) -> list[int]:
 
 
 def neuron_names(sizes: Sequence[int]) -> list[list[str]]:
-    """Names per layer for layer sizes ``[n_in, *hidden, n_out]``.
+    """Names per layer for layer sizes `[n_in, *hidden, n_out]`.
 
+    ```pycon
     >>> neuron_names([2, 2, 1])
     [['I1', 'I2'], ['H1', 'H2'], ['O1']]
     >>> neuron_names([1, 2, 1, 1])[1:3]
     [['H1_1', 'H1_2'], ['H2_1']]
+
+    ```
     """
     sizes = _sizes(sizes, "neuron_names")
     last = len(sizes) - 1
@@ -98,17 +104,20 @@ def neuron_names(sizes: Sequence[int]) -> list[list[str]]:
 
 
 def bias_name(layer: int) -> str:
-    """The bias neuron of neuron layer ``layer`` (0 = input): ``B{layer + 1}``."""
+    """The bias neuron of neuron layer `layer` (0 = input): `B{layer + 1}`."""
     return f"B{layer + 1}"
 
 
 def synapse_names(sizes: Sequence[int],
                   has_bias: Sequence[bool]) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    """Per layer of synapses ``(names shaped like W (n_l, n_{l+1}), names of b (n_{l+1},)
-    or None)``: "w1", "w2", ... in the article's order (row-major W, then b).
+    """Per layer of synapses `(names shaped like W (n_l, n_{l+1}), names of b (n_{l+1},)
+    or None)`: "w1", "w2", ... in the article's order (row-major W, then b).
 
+    ```pycon
     >>> [w.tolist() for w, _ in synapse_names([2, 2, 1], [False, False])]
     [[['w1', 'w2'], ['w3', 'w4']], [['w5'], ['w6']]]
+
+    ```
     """
     sizes = _sizes(sizes, "synapse_names")
     if not isinstance(has_bias, (list, tuple)) or len(has_bias) != len(sizes) - 1:
@@ -128,7 +137,7 @@ def synapse_names(sizes: Sequence[int],
 
 
 def layer_names(n_layers: int) -> list[str]:
-    """``["layer1", ..., "layerL"]``: layer l is the synapses feeding neuron layer l."""
+    """`["layer1", ..., "layerL"]`: layer l is the synapses feeding neuron layer l."""
     return [f"layer{i + 1}" for i in range(n_layers)]
 
 
@@ -168,23 +177,24 @@ _LOSSES = ("mse", "sse_half")
 
 def lr_for(E: float, loss: str = "mse", n_outputs: int = 1, batch_size: int = 1,
            reduction: str = "mean") -> float:
-    """The ``lr`` with which SGD on ``loss`` takes the article's step ``Δw = E·GRAD``.
+    """The `lr` with which SGD on `loss` takes the article's step `Δw = E·GRAD`.
 
-    ``loss``: "mse" or "sse_half" (:mod:`micrograd_nn.losses`); ``n_outputs``: the
-    network's outputs; ``batch_size``: samples per step (1 = stochastic, the article's
-    example); ``reduction``: as ``fit``'s, "mean" (the default; a hand loop calling
-    ``losses.mse`` on a batch) or "sum" (``fit(reduction="sum")``; a hand loop calling
-    ``losses.sse_half`` on a batch). With ``L = c·S`` (module docstring), ``lr = E/c``:
+    `loss`: "mse" or "sse_half" ([`micrograd_nn.losses`][]); `n_outputs`: the
+    network's outputs; `batch_size`: samples per step (1 = stochastic, the article's
+    example); `reduction`: as `fit`'s, "mean" (the default; a hand loop calling
+    `losses.mse` on a batch) or "sum" (`fit(reduction="sum")`; a hand loop calling
+    `losses.sse_half` on a batch). With `L = c·S` (module docstring), `lr = E/c`:
 
-    ========= ========================== ==================
-    loss      reduction="mean"           reduction="sum"
-    ========= ========================== ==================
-    mse       E·batch_size·n_outputs / 2 E·n_outputs / 2
-    sse_half  E·batch_size               E
-    ========= ========================== ==================
+    | loss     | reduction="mean"           | reduction="sum"
+    |----------|----------------------------|-----
+    | mse      | E·batch_size·n_outputs / 2 | E·n_outputs / 2
+    | sse_half | E·batch_size               | E
 
+    ```pycon
     >>> lr_for(0.7), lr_for(0.7, "sse_half")
     (0.35, 0.7)
+
+    ```
     """
     if isinstance(E, bool) or not isinstance(E, (int, float, np.integer, np.floating)) \
             or not math.isfinite(E) or E <= 0:

@@ -1,19 +1,19 @@
 """The model protocol: what training, checking, drawing and saving ask of a model.
 
 PyTorch code never asks "is this an MLP or a Sequential?"; it asks the module. Here
-every model (:class:`~micrograd_nn.nn.MLP`, :class:`~micrograd_nn.nn.Sequential` of
-``Linear`` and activations, the article's neuron-by-neuron
-:class:`~micrograd_nn.neurons.NeuronNet`) answers the same four questions:
+every model ([`MLP`][micrograd_nn.nn.MLP], [`Sequential`][micrograd_nn.nn.Sequential] of
+`Linear` and activations, the article's neuron-by-neuron
+[`NeuronNet`][micrograd_nn.neurons.NeuronNet]) answers the same four questions:
 
-* ``forward(X)``: a batch ``X`` of shape ``(n, nin)`` to a Value of shape ``(n, nout)``;
-* ``parameters()``: the Values to train;
-* ``dense_layers()``: the network as dense layers, input side first, each a
-  :class:`Dense` of arrays (copies) — what the delta rule, the drawings, the diagnosis
-  and the genetic trainer read;
-* ``set_dense_layers(layers)``: write such arrays back into the model's parameters.
+* `forward(X)`: a batch `X` of shape `(n, nin)` to a Value of shape `(n, nout)`;
+* `parameters()`: the Values to train;
+* `dense_layers()`: the network as dense layers, input side first, each a
+  [`Dense`][micrograd_nn.protocol.Dense] of arrays (copies) — what the delta rule, the drawings, the
+  diagnosis and the genetic trainer read;
+* `set_dense_layers(layers)`: write such arrays back into the model's parameters.
 
 A model whose modules are not a plain stack of dense layers (a custom module) still
-trains with ``fit``; ``dense_layers`` then raises a TypeError saying why.
+trains with `fit`; `dense_layers` then raises a TypeError saying why.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ __all__ = ["Dense", "Model", "check_dense_layers"]
 
 
 class Dense(NamedTuple):
-    """One layer of synapses: ``out = activation(x @ weight + bias)``.
+    """One layer of synapses: `out = activation(x @ weight + bias)`.
 
-    ``weight``: shape ``(nin, nout)``, row ``a`` column ``b`` the synapse from input
-    ``a`` to neuron ``b`` (the article's drawing); ``bias``: shape ``(nout,)``, the
-    bias neuron's synapses, or None without a bias neuron; ``activation``: "sigmoid",
+    `weight`: shape `(nin, nout)`, row `a` column `b` the synapse from input
+    `a` to neuron `b` (the article's drawing); `bias`: shape `(nout,)`, the
+    bias neuron's synapses, or None without a bias neuron; `activation`: "sigmoid",
     "tanh", "relu" or "identity".
     """
 
@@ -42,7 +42,7 @@ class Dense(NamedTuple):
 
 @runtime_checkable
 class Model(Protocol):
-    """What :func:`~micrograd_nn.train.fit` and the tools above it need of a model."""
+    """What [`fit`][micrograd_nn.train.fit] and the tools above it need of a model."""
 
     def forward(self, X: Any) -> Any: ...
 
@@ -54,8 +54,8 @@ class Model(Protocol):
 
 
 def check_dense_layers(current: Sequence[Dense], new: Sequence[Any], who: str) -> list[Dense]:
-    """The ``new`` layers as :class:`Dense`, after checking that they have the shapes
-    (and bias or no bias) of ``current``; a ValueError naming ``who`` otherwise."""
+    """The `new` layers as [`Dense`][micrograd_nn.protocol.Dense], after checking that they have the
+    shapes (and bias or no bias) of `current`; a ValueError naming `who` otherwise."""
     if len(new) != len(current):
         raise ValueError(f"{who}: {len(new)} layers given for a model of {len(current)}")
     out = []

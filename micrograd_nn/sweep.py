@@ -2,34 +2,37 @@
 
 The article says to choose the learning rate, the momentum, the number of hidden
 neurons and the bias neurons by trial and error, and to repeat each run, because
-the result depends on the initial weights. :func:`sweep` does exactly that: it trains
-one network per configuration of a ``space`` and per repeat, on one machine or many,
-and :class:`SweepResult` ranks the configurations by their mean final error.
+the result depends on the initial weights. [`sweep`][micrograd_nn.sweep.sweep] does exactly that: it
+trains one network per configuration of a `space` and per repeat, on one machine or many,
+and `SweepResult` ranks the configurations by their mean final error.
 
+```pycon
 >>> from micrograd_nn.data import xor
 >>> X, y = xor()
 >>> r = sweep({"lr": [0.1, 2.0]}, X, y, repeats=2, executor="serial", epochs=20)
 >>> len(r.trials), r.best
 (4, {'lr': 2.0})
 
-Seeds. Repeat ``r`` of *every* configuration trains with the same seed,
-``trial_seed(seed, r)`` (from ``numpy.random.SeedSequence``): the initial weights
-(``MLP(seed=...)``) and the shuffles (``fit(seed=...)``) are drawn from it, so two
+```
+
+Seeds. Repeat `r` of *every* configuration trains with the same seed,
+`trial_seed(seed, r)` (from `numpy.random.SeedSequence`): the initial weights
+(`MLP(seed=...)`) and the shuffles (`fit(seed=...)`) are drawn from it, so two
 configurations are compared on the same draws (a paired comparison: the difference
 is the hyperparameters', not the luck of the draw's). A trial is rerun exactly with
-``MLP(..., seed=row["seed"])`` and ``fit(..., seed=row["seed"])``; every executor
-gives the same rows (except ``seconds``).
+`MLP(..., seed=row["seed"])` and `fit(..., seed=row["seed"])`; every executor
+gives the same rows (except `seconds`).
 
-Executors: ``None`` (a process pool on all cores), an int (that many local
-processes), ``"serial"`` (in this process), any ``concurrent.futures.Executor``, a
-``dask.distributed.Client``, or a Dask scheduler's address (``"tcp://host:8786"``,
-connected for the sweep and closed after it; Dask is the optional ``distributed``
-extra). A trial that raises is recorded as ``"failed"`` and the sweep goes on.
+Executors: `None` (a process pool on all cores), an int (that many local
+processes), `"serial"` (in this process), any `concurrent.futures.Executor`, a
+`dask.distributed.Client`, or a Dask scheduler's address (`"tcp://host:8786"`,
+connected for the sweep and closed after it; Dask is the optional `distributed`
+extra). A trial that raises is recorded as `"failed"` and the sweep goes on.
 
-The local pool starts its processes with ``spawn`` (the same on every OS, and safe in
+The local pool starts its processes with `spawn` (the same on every OS, and safe in
 a process that holds threads), which imports the calling script again in each
 process: a script that sweeps with it keeps its work under
-``if __name__ == "__main__":``.
+`if __name__ == "__main__":`.
 """
 
 from __future__ import annotations
@@ -69,8 +72,8 @@ _WHY_NOT = {"seed": "the seeds are derived per repeat from sweep(seed=...)",
 
 
 def trial_seed(seed: int, repeat: int) -> int:
-    """The seed of repeat ``repeat`` (from 0) of every configuration of a sweep seeded
-    with ``seed``: a 32-bit int from ``SeedSequence([seed, 0, repeat])``."""
+    """The seed of repeat `repeat` (from 0) of every configuration of a sweep seeded
+    with `seed`: a 32-bit int from `SeedSequence([seed, 0, repeat])`."""
     return int(np.random.SeedSequence([seed, 0, repeat]).generate_state(1)[0])
 
 
@@ -142,9 +145,9 @@ def _check_space(space: Any) -> dict[str, list[Any]]:
 def _configs(space: dict[str, list[Any]], search: str, trials: int | None,
              seed: int) -> list[dict[str, Any]]:
     """The configurations, in order: every combination (grid; the last name varies
-    fastest), or ``trials`` distinct ones drawn at random. A random draw is
+    fastest), or `trials` distinct ones drawn at random. A random draw is
     prefix-stable: asking for more trials keeps the first ones (a resumed sweep may
-    grow), and ``trials`` at or above the grid's size is the whole grid."""
+    grow), and `trials` at or above the grid's size is the whole grid."""
     names = list(space)
     grid = [dict(zip(names, combo, strict=True))
             for combo in itertools.product(*space.values())] if search == "grid" else None
@@ -202,35 +205,35 @@ def sweep(space: Mapping[str, Any], X: Any, y: Any, *, search: str = "grid",
           validation_data: tuple[Any, Any] | None = None,
           progress: Callable[[dict[str, Any], int, int], Any] | None = None,
           connect_timeout: float = 10.0, **fit_kwargs: Any) -> SweepResult:
-    """Train an MLP for every configuration of ``space`` and every repeat.
+    """Train an MLP for every configuration of `space` and every repeat.
 
-    - ``space``: name -> list of candidates. Names: the model's ``hidden`` (an int is
-      one hidden layer, a list is several: ``[2, 4, [4, 4]]``), ``activation``,
-      ``output_activation``, ``bias`` (bool or a list per layer), ``init``; and any
-      argument of :func:`~micrograd_nn.train.fit` in :data:`FIT_KEYS` (``lr``,
-      ``momentum``, ``batch_size``, ``optimizer`` as a name, ``epochs``, ``loss``,
-      ...). Settings that do not vary go as keywords (``**fit_kwargs``, model names
-      too: ``sweep(space, X, y, epochs=500, hidden=8)``); the model defaults are
-      ``hidden=[4]``, sigmoid activations, bias neurons, ``init=None``.
-    - ``search``: "grid" (every combination) or "random" (``trials`` distinct
-      combinations, drawn with a generator seeded from ``seed``).
-    - ``repeats``: runs per configuration, with the seeds ``trial_seed(seed, r)``.
-    - ``executor``: see the module docstring. ``connect_timeout``: seconds to wait
+    - `space`: name -> list of candidates. Names: the model's `hidden` (an int is
+      one hidden layer, a list is several: `[2, 4, [4, 4]]`), `activation`,
+      `output_activation`, `bias` (bool or a list per layer), `init`; and any
+      argument of [`fit`][micrograd_nn.train.fit] in `FIT_KEYS` (`lr`,
+      `momentum`, `batch_size`, `optimizer` as a name, `epochs`, `loss`,
+      ...). Settings that do not vary go as keywords (`**fit_kwargs`, model names
+      too: `sweep(space, X, y, epochs=500, hidden=8)`); the model defaults are
+      `hidden=[4]`, sigmoid activations, bias neurons, `init=None`.
+    - `search`: "grid" (every combination) or "random" (`trials` distinct
+      combinations, drawn with a generator seeded from `seed`).
+    - `repeats`: runs per configuration, with the seeds `trial_seed(seed, r)`.
+    - `executor`: see the module docstring. `connect_timeout`: seconds to wait
       for a scheduler given by address.
-    - ``out``: a ``.jsonl`` or ``.csv`` file each finished trial is appended to at
+    - `out`: a `.jsonl` or `.csv` file each finished trial is appended to at
       once (flushed and fsynced). An existing non-empty file is an error unless
-      ``resume=True``: then the trials already in it (status "ok" or "failed") are
+      `resume=True`: then the trials already in it (status "ok" or "failed") are
       not run again, and a file of another sweep (another space, fixed settings,
-      search, seed or data) is an error. ``repeats`` and a random search's ``trials``
+      search, seed or data) is an error. `repeats` and a random search's `trials`
       may grow between runs.
-    - ``validation_data``: ``(X_val, y_val)`` for every trial (or a fixed or swept
-      ``validation_split``); each trial then records its ``val_error``.
-    - ``progress``: called in this thread as ``progress(row, done, total)`` after each
-      trial of this run (``row``: as in :attr:`SweepResult.trials`). An exception it
-      raises stops the sweep (what is left is cancelled; ``out=`` keeps what is done).
+    - `validation_data`: `(X_val, y_val)` for every trial (or a fixed or swept
+      `validation_split`); each trial then records its `val_error`.
+    - `progress`: called in this thread as `progress(row, done, total)` after each
+      trial of this run (`row`: as in `SweepResult.trials`). An exception it
+      raises stops the sweep (what is left is cancelled; `out=` keeps what is done).
 
     Every check is made before any trial runs: an unknown name, an empty candidate
-    list, ``repeats < 1``, a random search without ``trials``, a model that cannot be
+    list, `repeats < 1`, a random search without `trials`, a model that cannot be
     built, a results file of another sweep are each a ValueError.
     """
     cands = _check_space(space)
@@ -319,7 +322,7 @@ def sweep(space: Mapping[str, Any], X: Any, y: Any, *, search: str = "grid",
 
 
 def _finished(record: _run.RecordFile, sweep_id: str) -> dict[str, dict[str, Any]]:
-    """The trials of ``record`` not to run again (status "ok" or "failed"), by key; a
+    """The trials of `record` not to run again (status "ok" or "failed"), by key; a
     ValueError if it holds another sweep's trials."""
     old = record.read()
     if {r.get("sweep_id") for r in old} - {sweep_id}:
@@ -338,7 +341,7 @@ def _run_plan(plan: list[dict[str, Any]], done: dict[str, dict[str, Any]],
               sweep_id: str, names: list[str], fixed: dict[str, Any],
               fixed_model: dict[str, Any], fixed_fit: dict[str, Any],
               data: tuple[Any, Any, Any]) -> SweepResult:
-    """Skip the trials in ``done``, run the rest, collect the rows."""
+    """Skip the trials in `done`, run the rest, collect the rows."""
     if record is not None:
         record.start(fresh=not resume)
 
@@ -378,16 +381,16 @@ def _run_plan(plan: list[dict[str, Any]], done: dict[str, dict[str, Any]],
 
 
 def register_cli(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``sweep`` command to ``micrograd-nn``'s subparsers (``args.func`` is
-    :func:`cmd_sweep`, which raises ValueError/OSError/ImportError for the caller to
-    print as one line)."""
+    """Add the `sweep` command to `micrograd-nn`'s subparsers (`args.func` is
+    [`cmd_sweep`][micrograd_nn.sweep.cmd_sweep], which raises ValueError/OSError/ImportError for the
+    caller to print as one line)."""
     from ._sweep_cli import register_cli as register
 
     return register(subparsers)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    """The ``sweep`` command's handler: runs the sweep, prints the ranking; raises
+    """The `sweep` command's handler: runs the sweep, prints the ranking; raises
     (one-line messages) on errors."""
     from ._sweep_cli import cmd_sweep as command
 
@@ -395,7 +398,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cli_main(argv: list[str] | None = None) -> int:
-    """``micrograd-nn sweep ARGS`` on its own: exit status 0, 2 for a usage error, 1 for
+    """`micrograd-nn sweep ARGS` on its own: exit status 0, 2 for a usage error, 1 for
     any other error (one line on stderr), 130 after Ctrl-C."""
     from ._sweep_cli import cli_main as main
 

@@ -1,5 +1,6 @@
-"""``fit``: the training loop, in the three modes the article names.
+"""`fit`: the training loop, in the three modes the article names.
 
+```pycon
 >>> from micrograd_nn.nn import MLP
 >>> from micrograd_nn.data import xor
 >>> X, y = xor()
@@ -8,28 +9,31 @@
 >>> h.epochs, h.stop_reason, len(h.loss)
 (5, 'epochs', 5)
 
-Modes (``batch_size``), one epoch = one pass over the training samples:
+```
 
-* ``batch_size=1`` -- **stochastic** (online, the article's way): find Δw for one
-  sample and update the weights at once; ``n`` updates per epoch.
-* ``batch_size=None`` -- **batch**: one update per epoch from all samples. The
-  article *sums* Δw over the epoch. With the default ``reduction="mean"`` the loss is
-  the mean over the samples, so the step is the article's sum scaled by ``1/n``
-  (the same direction, ``n`` times smaller: raise ``lr`` or pass ``reduction="sum"``
+Modes (`batch_size`), one epoch = one pass over the training samples:
+
+* `batch_size=1` -- **stochastic** (online, the article's way): find Δw for one
+  sample and update the weights at once; `n` updates per epoch.
+* `batch_size=None` -- **batch**: one update per epoch from all samples. The
+  article *sums* Δw over the epoch. With the default `reduction="mean"` the loss is
+  the mean over the samples, so the step is the article's sum scaled by `1/n`
+  (the same direction, `n` times smaller: raise `lr` or pass `reduction="sum"`
   to take exactly the article's summed step).
-* ``batch_size=k`` -- **mini-batch**: the *samples* are split into groups of ``k``
+* `batch_size=k` -- **mini-batch**: the *samples* are split into groups of `k`
   (the last may be smaller) and the weights are updated once per group. The
   article's wording, that the *weights* are split into groups, is a slip: it is the
   training samples that are grouped.
 
-Samples are shuffled each epoch with a ``numpy.random.Generator`` seeded by
-``seed`` (``shuffle=False`` keeps the given order). The loss is the article's
-error for ``loss="mse"`` (``Σ (ideal − actual)² / n``); ``loss="sse_half"`` with
-``lr=E`` replays the article's update ``Δw = E·GRAD + α·Δw_prev`` exactly
-(``GRAD = −∂ sse_half/∂w``; ``∂ mse/∂w = 2·∂ sse_half/∂w`` for one output).
+Samples are shuffled each epoch with a `numpy.random.Generator` seeded by
+`seed` (`shuffle=False` keeps the given order). The loss is the article's
+error for `loss="mse"` (`Σ (ideal − actual)² / n`); `loss="sse_half"` with
+`lr=E` replays the article's update `Δw = E·GRAD + α·Δw_prev` exactly
+(`GRAD = −∂ sse_half/∂w`; `∂ mse/∂w = 2·∂ sse_half/∂w` for one output).
 
 Early stopping is a callback, as in Keras:
-``fit(..., callbacks=[EarlyStopping(patience=10)])`` (:class:`EarlyStopping`).
+`fit(..., callbacks=[EarlyStopping(patience=10)])`
+([`EarlyStopping`][micrograd_nn.history.EarlyStopping]).
 """
 
 from __future__ import annotations
@@ -109,7 +113,7 @@ def _takes_reduction(fn: Callable) -> bool:
 
 def _reduced(fn: Callable, reduction: str) -> Callable:
     """The loss of one batch, reduced over its samples as asked: a loss with a
-    ``reduction`` parameter (every loss in :mod:`~micrograd_nn.losses`) is given it; a
+    `reduction` parameter (every loss in [`losses`][micrograd_nn.losses]) is given it; a
     loss without one is taken to be a mean over the samples, so "sum" multiplies it by
     the batch's number of samples."""
     if _takes_reduction(fn):
@@ -148,7 +152,7 @@ def _resolve_optimizer(optimizer: Any, params: list[Value], lr: float | None,
 
 
 def _layer_groups(model: Any) -> list[tuple[str, list[Value]]]:
-    """Parameters grouped by layer, as the model groups them (``param_groups()``); a
+    """Parameters grouped by layer, as the model groups them (`param_groups()`); a
     model without that method is one group."""
     groups = getattr(model, "param_groups", None)
     return groups() if callable(groups) else [("params", list(model.parameters()))]
@@ -186,7 +190,7 @@ def _dup(v: Any) -> Any:
 
 
 def _opt_state(opt: Any) -> dict[str, Any]:
-    """The optimizer's attributes other than ``params`` (momentum buffers, step counts)."""
+    """The optimizer's attributes other than `params` (momentum buffers, step counts)."""
     attrs = getattr(opt, "__dict__", {})
     return {k: _dup(v) for k, v in attrs.items() if k != "params"}
 
@@ -194,10 +198,10 @@ def _opt_state(opt: Any) -> dict[str, Any]:
 class _StepGuard:
     """Makes every optimizer step all or nothing when Ctrl-C comes.
 
-    :meth:`install` (main thread only, and only over Python's own SIGINT handler:
-    ``signal.signal`` works nowhere else and a handler of the caller's is theirs)
+    `install` (main thread only, and only over Python's own SIGINT handler:
+    `signal.signal` works nowhere else and a handler of the caller's is theirs)
     puts in a handler that raises KeyboardInterrupt at once, as Python's does, except
-    during a step (:meth:`step`, or ``with guard:``): there it notes the signal and
+    during a step (`step`, or `with guard:`): there it notes the signal and
     raises when the step is complete. A KeyboardInterrupt raised *by* the step itself
     (a custom handler, code in a custom optimizer) rolls the parameters and the
     optimizer's state back to before the step. Without install (another thread, a
@@ -242,7 +246,7 @@ class _StepGuard:
             raise KeyboardInterrupt
 
     def step(self, opt: Any, params: list[Value]) -> None:
-        """``opt.step()``, whole or not at all."""
+        """`opt.step()`, whole or not at all."""
         snap, state = _snapshot(params), _opt_state(opt)
         self._inside = True
         try:
@@ -318,7 +322,7 @@ def _batch_loss(model: Any, loss_fn: Callable, Xb: Array, yb: Array) -> Value:
 
 
 def predict(model: Any, X: Any) -> Array:
-    """``model(X)`` without recording a graph, as an array; X: shape (n, n_features)."""
+    """`model(X)` without recording a graph, as an array; X: shape (n, n_features)."""
     X = _inputs(model, X)
     with no_grad():
         out = model(X)
@@ -326,7 +330,7 @@ def predict(model: Any, X: Any) -> Array:
 
 
 def evaluate(model: Any, X: Any, y: Any, loss: str | Callable = "mse") -> float:
-    """The loss of ``model`` on all of ``(X, y)`` (no graph recorded), as a float."""
+    """The loss of `model` on all of `(X, y)` (no graph recorded), as a float."""
     fn = _resolve_loss(loss)
     X = _inputs(model, X)
     y = _as_array(y, "y", X.dtype)
@@ -338,7 +342,7 @@ def evaluate(model: Any, X: Any, y: Any, loss: str | Callable = "mse") -> float:
 
 @dataclass
 class _FitArgs:
-    """fit's arguments checked and normalised by :func:`_check_fit_args`."""
+    """fit's arguments checked and normalised by `_check_fit_args`."""
 
     params: list[Value]
     X: Array
@@ -359,7 +363,7 @@ def _check_fit_args(model: Any, X: Any, y: Any, loss: str | Callable, optimizer:
                     seed: int | None, validation_data: Any, validation_split: Any,
                     target_error: Any, reduction: Any, callbacks: Any) -> _FitArgs:
     """Every check of fit's arguments, in one place; raises TypeError/ValueError
-    (``fit: ...``) or returns them normalised: arrays in the model's dtype, a 1-D ``y``
+    (`fit: ...`) or returns them normalised: arrays in the model's dtype, a 1-D `y`
     as a column for a one-output model, the validation data (split off with the seeded
     generator, which the shuffles then continue), the loss, the optimizer."""
     params = list(model.parameters()) if hasattr(model, "parameters") else None
@@ -423,72 +427,58 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
         validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
         target_error: float | None = None, reduction: str = "mean",
         callbacks: Sequence[Any] = (), verbose: int = 1) -> History:
-    """Train ``model`` on ``X`` shape (n, n_features), ``y`` shape (n, n_targets).
+    """Train `model` on `X` shape (n, n_features), `y` shape (n, n_targets).
 
-    ``fit(model, X, y, lr=0.5, epochs=1000)`` is all most runs need. ``model``: a
-    Module taking a batch (``MLP``, ``Sequential``, ``NeuronNet``); a 1-D ``y`` becomes
+    `fit(model, X, y, lr=0.5, epochs=1000)` is all most runs need. `model`: a
+    Module taking a batch (`MLP`, `Sequential`, `NeuronNet`); a 1-D `y` becomes
     a column for one-output models. The rest:
 
-    ==================== ============ ==================================================
-    argument             default      meaning
-    ==================== ============ ==================================================
-    ``loss``             "mse"        a name in ``LOSSES`` or ``f(pred, target) ->
-                                      scalar Value``
-    ``optimizer``        None         None (``SGD(lr, momentum)``, the article's rule),
-                                      "sgd", "adam", "rprop", or an optimizer over
-                                      ``model.parameters()`` (its own lr is used)
-    ``lr``               None         the learning rate; None: 0.5 for SGD (the
-                                      article's 0.3-0.7), "adam" 1e-3, "rprop" 0.01
-    ``momentum``         0.0          SGD's momentum (the article's α)
-    ``epochs``           100          the most epochs to run
-    ``batch_size``       1            1 stochastic, None batch, k mini-batch (module
-                                      docstring)
-    ``shuffle``          True         shuffle the samples each epoch
-    ``seed``             None         seeds the shuffles and ``validation_split``
-    ``validation_data``  None         ``(X_val, y_val)``
-    ``validation_split`` 0.0          hold out a seeded random fraction of X, y
-                                      (rounded, at least one sample), by
-                                      ``data.split``
-    ``target_error``     None         stop once the training loss is at or below it
-    ``reduction``        "mean"       a batch's loss: the "mean" of its samples' losses
-                                      or their "sum" (the article's summed Δw); passed
-                                      on to the loss (a loss without a ``reduction``
-                                      parameter is taken to be a mean; "sum" multiplies
-                                      it by the batch's sample count)
-    ``callbacks``        ()           ``Callback`` objects (such as
-                                      ``EarlyStopping``) or callables
-                                      ``f(epoch, logs)``
-    ``verbose``          1            0 silent, 1 a progress bar on stderr if it is a
-                                      TTY, 2 one line per epoch on stderr
-    ==================== ============ ==================================================
+    | argument           | default | meaning
+    |--------------------|---------|-----
+    | `loss`             | "mse"   | a name in `LOSSES` or `f(pred, target) -> scalar Value`
+    | `optimizer`        | None    | None (`SGD(lr, momentum)`, the article's rule), "sgd", "adam", "rprop", or an optimizer over `model.parameters()` (its own lr is used)
+    | `lr`               | None    | the learning rate; None: 0.5 for SGD (the article's 0.3-0.7), "adam" 1e-3, "rprop" 0.01
+    | `momentum`         | 0.0     | SGD's momentum (the article's α)
+    | `epochs`           | 100     | the most epochs to run
+    | `batch_size`       | 1       | 1 stochastic, None batch, k mini-batch (module docstring)
+    | `shuffle`          | True    | shuffle the samples each epoch
+    | `seed`             | None    | seeds the shuffles and `validation_split`
+    | `validation_data`  | None    | `(X_val, y_val)`
+    | `validation_split` | 0.0     | hold out a seeded random fraction of X, y (rounded, at least one sample), by `data.split`
+    | `target_error`     | None    | stop once the training loss is at or below it
+    | `reduction`        | "mean"  | a batch's loss: the "mean" of its samples' losses or their "sum" (the article's summed Δw); passed on to the loss (a loss without a `reduction` parameter is taken to be a mean; "sum" multiplies it by the batch's sample count)
+    | `callbacks`        | ()      | `Callback` objects (such as `EarlyStopping`) or callables `f(epoch, logs)`
+    | `verbose`          | 1       | 0 silent, 1 a progress bar on stderr if it is a TTY, 2 one line per epoch on stderr
 
-    Early stopping: ``callbacks=[EarlyStopping(patience=10)]`` stops when the monitored
-    loss (``val_loss`` with validation data, else ``loss``) has not fallen by more than
-    ``min_delta`` for ``patience`` epochs, and puts back the weights of the epoch with
-    the lowest monitored loss (see :class:`EarlyStopping`).
+    Early stopping: `callbacks=[EarlyStopping(patience=10)]` stops when the monitored
+    loss (`val_loss` with validation data, else `loss`) has not fallen by more than
+    `min_delta` for `patience` epochs, and puts back the weights of the epoch with
+    the lowest monitored loss (see [`EarlyStopping`][micrograd_nn.history.EarlyStopping]).
 
     X (and y) are cast to the model's dtype: a float32 model trains in float32.
-    Returns a :class:`History`; the errors it records are the loss at its own default
-    reduction on all the samples (for "mse" the mean, whatever ``reduction``). Training
+    Returns a [`History`][micrograd_nn.history.History]; the errors it records are the loss at its
+    own default reduction on all the samples (for "mse" the mean, whatever `reduction`). Training
     stops early, whatever the settings, when the loss becomes NaN or inf
-    (``stop_reason="non_finite"``). The weights before the first update count as epoch
-    0: ``History.best_epoch`` is 0 when no epoch beats them (and
-    :class:`EarlyStopping` then puts them back).
+    (`stop_reason="non_finite"`). The weights before the first update count as epoch
+    0: `History.best_epoch` is 0 when no epoch beats them (and
+    [`EarlyStopping`][micrograd_nn.history.EarlyStopping] then puts them back).
 
     Ctrl-C (KeyboardInterrupt) is re-raised, never swallowed, with the History so
-    far attached as ``exc.history`` (``stop_reason="interrupted"``, whole epochs
+    far attached as `exc.history` (`stop_reason="interrupted"`, whole epochs
     only). The model is left consistent: an optimizer step is applied whole or not
     at all (in the main thread a Ctrl-C during a step waits for the step to finish;
     a KeyboardInterrupt raised inside the step itself rolls the weights and the
-    optimizer state back), gradients are cleared (``p.grad = None``), and the best
-    weights are not restored. ``on_train_end`` callbacks are not called. A script
-    that should keep going after Ctrl-C catches it::
+    optimizer state back), gradients are cleared (`p.grad = None`), and the best
+    weights are not restored. `on_train_end` callbacks are not called. A script
+    that should keep going after Ctrl-C catches it:
 
-        try:
-            h = fit(net, X, y, epochs=10_000)
-        except KeyboardInterrupt as e:
-            h = e.history
-    """
+    ```python
+    try:
+        h = fit(net, X, y, epochs=10_000)
+    except KeyboardInterrupt as e:
+        h = e.history
+    ```
+    """  # noqa: E501
     a = _check_fit_args(model, X, y, loss, optimizer, lr, momentum, epochs, batch_size,
                         seed, validation_data, validation_split, target_error, reduction,
                         callbacks)
