@@ -1,7 +1,7 @@
-"""The pictures and data of :mod:`micrograd_nn.report`'s page, one function per panel.
+"""The pictures and data of [`micrograd_nn.report`][]'s page, one function per panel.
 
-Every picture is made by Graphviz (:func:`~micrograd_nn.viz.draw_network`,
-:func:`~micrograd_nn.viz.draw_graph`) or matplotlib (:mod:`micrograd_nn.plots`), as
+Every picture is made by Graphviz (`draw_network`,
+[`draw_graph`][micrograd_nn.viz.draw_graph]) or matplotlib ([`micrograd_nn.plots`][]), as
 SVG inlined into the page; what the page's script changes per snapshot or step (a
 synapse's colour, width and label, a cursor's place, a raster frame, which values are
 shown) comes with it as plain data, so the script draws nothing itself.
@@ -33,7 +33,7 @@ _RES = 120  # decision-boundary frames: grid points per axis
 
 
 def _svg_or_note(digraph: Any, what: str) -> str:
-    """The Graphviz SVG of ``digraph``, or a note when Graphviz's ``dot`` is missing."""
+    """The Graphviz SVG of `digraph`, or a note when Graphviz's `dot` is missing."""
     import graphviz
 
     try:
@@ -44,8 +44,8 @@ def _svg_or_note(digraph: Any, what: str) -> str:
 
 
 def inline_svg(svg: str, prefix: str) -> str:
-    """``svg`` ready to sit in an HTML page: no XML prolog, doctype, comments or metadata,
-    and every id (with the ``url(#..)``/``href="#.."`` pointing at it) prefixed, so two
+    """`svg` ready to sit in an HTML page: no XML prolog, doctype, comments or metadata,
+    and every id (with the `url(#..)`/`href="#.."` pointing at it) prefixed, so two
     pictures' ids (Graphviz's "node1", matplotlib's clip paths) never collide."""
     svg = re.sub(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->|<metadata>.*?</metadata>", "", svg,
                  flags=re.S)
@@ -70,10 +70,10 @@ def _plain(a: Any) -> Any:
 
 # ---------------------------------------------------------------- the network
 def network_part(model: Any, st: dict[str, Any], snaps: list[Any]) -> tuple[str, dict]:
-    """``draw_network(model)`` as inline SVG, and for the script: each drawn synapse's
+    """`draw_network(model)` as inline SVG, and for the script: each drawn synapse's
     index in the weight vector (by the edge's Graphviz name "n0_0->n1_0", "b0->n1_0"),
     the largest |w| over all snapshots (line widths are relative to it: growth shows),
-    the colours and the label precision ``draw_network`` uses."""
+    the colours and the label precision `draw_network` uses."""
     svg = _svg_or_note(draw_network(model), "network diagram")
     edges, i = {}, 0
     for c, (w, b, _) in enumerate(st["layers"]):
@@ -102,10 +102,10 @@ def _svg_of(fig: Any, prefix: str) -> str:
 
 
 def loss_part(history: Any, epochs: list[int]) -> tuple[str, dict]:
-    """``plot_history`` (training and validation error) as inline SVG with a cursor
+    """`plot_history` (training and validation error) as inline SVG with a cursor
     group appended, and the cursor's place for each snapshot's epoch, in the SVG's own
-    coordinates (from the axes' transforms at 72 dpi, SVG's points): ``x``, ``y`` of the
-    marker (None when the loss is not finite) and the axes' ``top``/``bottom``."""
+    coordinates (from the axes' transforms at 72 dpi, SVG's points): `x`, `y` of the
+    marker (None when the loss is not finite) and the axes' `top`/`bottom`."""
     from .plots import plot_history
 
     fig = plot_history(history, diagnosis=False, title="Error per epoch")
@@ -144,7 +144,7 @@ def _frame_png(rgb: np.ndarray) -> str:
 def boundary_part(X: np.ndarray, y: np.ndarray, dense: list[tuple[list, list]],
                   acts: list[str]) -> tuple[str, list[str]]:
     """For 2-D inputs: a matplotlib SVG of the data over the first snapshot's regions
-    (as ``plot_decision_boundary`` shades them: one output's score, pale blue to red,
+    (as `plot_decision_boundary` shades them: one output's score, pale blue to red,
     with the boundary where it crosses 0.5, or 0 for -1/1 labels; several outputs'
     argmax class), and one PNG frame of the regions per snapshot (data URIs, rendered
     with matplotlib's colour maps; the page swaps them into the SVG's image)."""
@@ -201,7 +201,7 @@ def boundary_part(X: np.ndarray, y: np.ndarray, dense: list[tuple[list, list]],
 
 # ---------------------------------------------------------------- the stepper
 def _topo(root: Value) -> list[Value]:
-    """Every Value ``root`` depends on, inputs before outputs (iterative DFS)."""
+    """Every Value `root` depends on, inputs before outputs (iterative DFS)."""
     order, seen, stack = [], set(), [(root, False)]
     while stack:
         v, done = stack.pop()
@@ -218,7 +218,7 @@ def _topo(root: Value) -> list[Value]:
 
 
 def _neuron_graph(st: dict[str, Any], x: np.ndarray, t: np.ndarray) -> tuple[Value, dict, dict]:
-    """The sample's ``½·Σ(ideal − out)²`` through a NeuronNet copy (a node per synapse),
+    """The sample's `½·Σ(ideal − out)²` through a NeuronNet copy (a node per synapse),
     and per Value the explain keys its value (forward) and gradient (backward) show."""
     sizes, acts = st["sizes"], st["acts"]
     net = NeuronNet(sizes[0], sizes[1:-1], sizes[-1],
@@ -244,7 +244,7 @@ def _neuron_graph(st: dict[str, Any], x: np.ndarray, t: np.ndarray) -> tuple[Val
 
 
 def _tensor_graph(st: dict[str, Any], x: np.ndarray, t: np.ndarray) -> tuple[Value, dict, dict]:
-    """The same loss with a node per layer (``x @ W + b``, then the activation)."""
+    """The same loss with a node per layer (`x @ W + b`, then the activation)."""
     names = neuron_names(st["sizes"])
     syn = synapse_names(st["sizes"], st["has_bias"])
     h = Value(x[None, :], "x", requires_grad=False)
@@ -269,7 +269,7 @@ def _tensor_graph(st: dict[str, Any], x: np.ndarray, t: np.ndarray) -> tuple[Val
 
 
 def article_rate(params: dict[str, Any], n_out: int) -> tuple[float, float, str]:
-    """The article's ``(E, α)`` equal to the run's SGD step (``lr = lr_for(E, ...)``), or
+    """The article's `(E, α)` equal to the run's SGD step (`lr = lr_for(E, ...)`), or
     the article's own 0.7/0.3 when the run's step is not the article's, with a note."""
     loss, lr = params.get("loss"), params.get("lr")
     if params.get("optimizer") == "SGD" and loss in ("mse", "sse_half") and lr:
@@ -332,9 +332,9 @@ def stepper_part(model: Any, st: dict[str, Any], history: Any, x: np.ndarray,
 
 def _lines(model: Any, st: dict[str, Any], x: np.ndarray, t: np.ndarray, E: float,
            alpha: float, digits: int, steps: list[dict]) -> str | None:
-    """explain's text for this sample, a ``div`` per line with ``data-step`` (the step
+    """explain's text for this sample, a `div` per line with `data-step` (the step
     that reveals it: a Value's forward or backward step, else the end of its phase) and
-    ``data-key``/``data-value`` (the exact number, from the same delta-rule functions
+    `data-key`/`data-value` (the exact number, from the same delta-rule functions
     explain uses). None when explain does not apply (not all sigmoid)."""
     try:
         text = explain(model, x, t, lr=E, momentum=alpha, digits=digits)
@@ -379,7 +379,7 @@ def _lines(model: Any, st: dict[str, Any], x: np.ndarray, t: np.ndarray, E: floa
 
 # ---------------------------------------------------------------- diagnosis, settings
 def diagnosis_part(history: Any, model: Any, X: np.ndarray, y: np.ndarray) -> str:
-    """:func:`~micrograd_nn.diagnose.diagnose`'s findings with their advice, as HTML."""
+    """[`diagnose`][micrograd_nn.diagnose.diagnose]'s findings with their advice, as HTML."""
     from .diagnose import diagnose
 
     try:
@@ -397,7 +397,7 @@ def diagnosis_part(history: Any, model: Any, X: np.ndarray, y: np.ndarray) -> st
 
 
 def settings_part(history: Any, model: Any, st: dict[str, Any]) -> str:
-    """The run's settings (from ``History.params``) and outcome, as table rows."""
+    """The run's settings (from `History.params`) and outcome, as table rows."""
     p = dict(getattr(history, "params", {}) or {})
     g = lambda k: "—" if p.get(k) is None else str(p.get(k))
     bs = p.get("batch_size", 1)

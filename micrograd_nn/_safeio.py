@@ -1,18 +1,18 @@
-"""File handling for :mod:`micrograd_nn.serialize`: atomic commits, bounded reads.
+"""File handling for [`micrograd_nn.serialize`][]: atomic commits, bounded reads.
 
-Writing (:func:`commit`): the weights go to a new file, created exclusively (never
+Writing (`commit`): the weights go to a new file, created exclusively (never
 over an existing one) and fsynced; the JSON goes to a uniquely named temporary file,
-fsynced, then ``os.replace`` puts it in place. That rename is the commit point: before
+fsynced, then `os.replace` puts it in place. That rename is the commit point: before
 it the old JSON (naming the old weights, untouched) is in place, after it the new one.
 A failure before it removes the new files; after it, superseded files are removed
 (a crash there leaves only orphans, which the next save removes). Saves into one
-folder take turns on an advisory lock on it (``flock``, waiting up to ``LOCK_WAIT``
+folder take turns on an advisory lock on it (`flock`, waiting up to `LOCK_WAIT`
 seconds, then TimeoutError); without locks (Windows, some network file systems) saves
 still commit atomically but leave superseded files for a locked save to remove.
 
-Reading (:func:`read_json`, :func:`read_npz`) checks every size before allocating:
+Reading (`read_json`, `read_npz`) checks every size before allocating:
 the JSON's bytes, nesting and number of containers; the npz's checksum, its zip
-directory's size and entries, and each member's ``.npy`` header (dtype, shape, byte
+directory's size and entries, and each member's `.npy` header (dtype, shape, byte
 count) against the listing, before any array is made. Everything a file can get
 wrong raises ValueError with a message of bounded length.
 """
@@ -66,7 +66,7 @@ _REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring = 3, 8, 8, 80
 
 
 def short(x: Any, limit: int = 300) -> str:
-    """``x`` (a str, else a repr that elides long containers) cut to about ``limit``
+    """`x` (a str, else a repr that elides long containers) cut to about `limit`
     characters: messages stay short whatever a file holds."""
     text = x if isinstance(x, str) else _REPR.repr(x)
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
@@ -76,7 +76,7 @@ def short(x: Any, limit: int = 300) -> str:
 
 
 def _create(folder: Path, names: Iterator[str], data: bytes) -> Path:
-    """Write ``data`` to the first of ``names`` that does not exist yet (created
+    """Write `data` to the first of `names` that does not exist yet (created
     exclusively, so two writers never share a file), fsync it; return its path."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for name in names:
@@ -122,7 +122,7 @@ def _fsync_dir(fd: int | None) -> None:
 
 def _lock(fd: int, folder: Path) -> bool:
     """Take the folder's lock; False where locks are unsupported (the save goes on
-    unlocked), TimeoutError if another save holds it for over ``LOCK_WAIT`` s."""
+    unlocked), TimeoutError if another save holds it for over `LOCK_WAIT` s."""
     if fcntl is None or not LOCKING:
         return False
     deadline, delay = time.monotonic() + LOCK_WAIT, 0.001
@@ -157,9 +157,9 @@ def _sweep(folder: Path, stem: str, keep: str) -> None:
 
 def commit(jpath: Path, weights: bytes, make_json: Callable[[str], bytes],
            previous: Callable[[Path], str | None]) -> Path:
-    """Save a model atomically: ``weights`` into a new file (``<stem>.npz`` if free,
-    else ``<stem>.<8 hex digits>.npz``), then ``make_json(its name)`` as ``jpath``.
-    ``previous(jpath)`` names the weights file the current JSON uses (or None).
+    """Save a model atomically: `weights` into a new file (`<stem>.npz` if free,
+    else `<stem>.<8 hex digits>.npz`), then `make_json(its name)` as `jpath`.
+    `previous(jpath)` names the weights file the current JSON uses (or None).
     Returns the new weights file's path."""
     folder, stem = jpath.parent, jpath.name[:-len(".json")]
     folder.mkdir(parents=True, exist_ok=True)
@@ -240,7 +240,7 @@ def stamp(path: Path) -> tuple[int, int, int] | None:
 
 
 def read_json(path: Path, who: str) -> tuple[Any, tuple[int, int, int] | None]:
-    """The parsed JSON of ``path`` and its :func:`stamp`; ValueError naming the file."""
+    """The parsed JSON of `path` and its `stamp`; ValueError naming the file."""
     try:
         with open(path, "rb") as f:
             st = os.fstat(f.fileno())
@@ -283,7 +283,7 @@ def _sha256(f: Any) -> str:
 
 
 def _npy_header(m: Any, cache: dict[bytes, tuple]) -> tuple[tuple, bool, np.dtype, int]:
-    """``(shape, fortran_order, dtype, header bytes)`` of the ``.npy`` stream ``m``."""
+    """`(shape, fortran_order, dtype, header bytes)` of the `.npy` stream `m`."""
     magic = m.read(8)
     if len(magic) < 8 or magic[:6] != b"\x93NUMPY" or magic[6] not in (1, 2):
         raise ValueError("is not a .npy array (no .npy version 1 or 2 magic)")
@@ -337,9 +337,9 @@ def _directory(f: Any, size: int, listing: Listing, where: str) -> zipfile.ZipFi
 
 def read_npz(wpath: Path, sha: str, listing: Listing, where: str, who: str
              ) -> dict[str, np.ndarray]:
-    """The arrays of ``wpath`` after checking its checksum and that it holds exactly
-    ``listing`` (names, dtypes, shapes, byte counts), header by header, before reading
-    any data. ``where`` is the JSON that names it (for messages)."""
+    """The arrays of `wpath` after checking its checksum and that it holds exactly
+    `listing` (names, dtypes, shapes, byte counts), header by header, before reading
+    any data. `where` is the JSON that names it (for messages)."""
     try:
         f = open(wpath, "rb")  # noqa: SIM115 - closed below
     except FileNotFoundError:

@@ -1,17 +1,17 @@
-"""The ``micrograd-nn`` command line: demo, train, predict, explain, graph, gradcheck.
+"""The `micrograd-nn` command line: demo, train, predict, explain, graph, gradcheck.
 
-Every command has ``--help`` with examples. A bad flag, a missing or malformed file
+Every command has `--help` with examples. A bad flag, a missing or malformed file
 or a bad value prints one line on stderr and exits non-zero, never a traceback:
 2 for a usage error (a bad or missing flag, two flags that conflict; the message
 names them), 1 for anything else that went wrong, 130 after Ctrl-C.
 
 What a command was asked to make happens whatever becomes of its output: printing
-to a reader that went away (``| head -1``) stops the printing, not the work, so
-``train --out`` still saves. Every line is flushed as it is printed, so a pipe
-(``micrograd-nn demo | tee log``) shows the output as it comes. ``train`` checks where
+to a reader that went away (`| head -1`) stops the printing, not the work, so
+`train --out` still saves. Every line is flushed as it is printed, so a pipe
+(`micrograd-nn demo | tee log`) shows the output as it comes. `train` checks where
 it will write before it trains, never saves NaN/inf weights unless
-``--allow-nonfinite`` is given, and saves nothing after Ctrl-C unless
-``--save-on-interrupt`` is given.
+`--allow-nonfinite` is given, and saves nothing after Ctrl-C unless
+`--save-on-interrupt` is given.
 """
 
 from __future__ import annotations
@@ -85,9 +85,9 @@ _NONNEG = _float("a finite number >= 0")
 
 class _Output:
     """A command's stdout or stderr: each line is flushed as it is written (a pipe
-    shows the output as it comes), and a reader that has gone (``| head -1``: a
+    shows the output as it comes), and a reader that has gone (`| head -1`: a
     BrokenPipeError) ends the printing, never the work. Any other failure to write
-    is kept in ``error`` for the exit status."""
+    is kept in `error` for the exit status."""
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
@@ -179,7 +179,7 @@ def _check_width(model: Any, X: np.ndarray, source: str) -> None:
 
 
 def _sample(text: str | None, n: int, what: str) -> np.ndarray | None:
-    """``--input``/``--target`` text as n numbers (None stays None)."""
+    """`--input`/`--target` text as n numbers (None stays None)."""
     if text is None:
         return None
     v = _floats(text, what)
@@ -190,8 +190,8 @@ def _sample(text: str | None, n: int, what: str) -> np.ndarray | None:
 
 
 def _check_writable(path: Path, flag: str, value: str) -> None:
-    """A one-line error, before any work is done, unless ``path`` can be written: its
-    folder exists (or can be made) and is writable, and ``path`` is not a folder."""
+    """A one-line error, before any work is done, unless `path` can be written: its
+    folder exists (or can be made) and is writable, and `path` is not a folder."""
     if path.is_dir():
         raise CLIError(f"{flag} {value!r}: {path} is a folder; give a file name")
     probe = path.parent
@@ -210,9 +210,9 @@ def _nonfinite_weights(model: Any) -> int:
 
 
 def _save(model: Any, out: str, allow_nonfinite: bool) -> tuple[Path, Path]:
-    """``serialize.save``; NaN/inf weights are refused (the existing files are kept)
-    unless ``allow_nonfinite``. The check is made here whatever ``save`` checks
-    itself; ``allow_nonfinite=True`` is passed on when ``save`` takes it."""
+    """`serialize.save`; NaN/inf weights are refused (the existing files are kept)
+    unless `allow_nonfinite`. The check is made here whatever `save` checks
+    itself; `allow_nonfinite=True` is passed on when `save` takes it."""
     from .serialize import paths, save
 
     bad = _nonfinite_weights(model)
@@ -231,7 +231,7 @@ def _save(model: Any, out: str, allow_nonfinite: bool) -> tuple[Path, Path]:
 
 
 class _ProgressLines:
-    """``fit`` callback: a line of progress every tenth of the epochs (and the last),
+    """`fit` callback: a line of progress every tenth of the epochs (and the last),
     on stderr, for when it is not a terminal (a log file, a pipe): a bar's carriage
     returns do not belong there."""
 
@@ -383,7 +383,7 @@ def cmd_train(a: argparse.Namespace) -> int:
 
 
 def _report(path: str, model: Any, h: Any, X: np.ndarray, y: np.ndarray, snaps: Any) -> Path:
-    """``train --report``: the run as a live HTML page (micrograd_nn.report)."""
+    """`train --report`: the run as a live HTML page (micrograd_nn.report)."""
     from .report import write_report
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)

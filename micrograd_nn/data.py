@@ -1,15 +1,18 @@
 """Built-in seeded data sets and a CSV loader.
 
-Every function returns ``(X, y)`` as float64 arrays: ``X`` of shape
-``(n_samples, n_features)`` and ``y`` of shape ``(n_samples, n_targets)`` (a
-column even for one target, so ``mse(model(X), y)`` never broadcasts ``(n,)``
-against ``(n, 1)`` into an ``(n, n)`` matrix). Random data sets take a ``seed``
-and draw from their own ``numpy.random.Generator``: the same seed gives the same
+Every function returns `(X, y)` as float64 arrays: `X` of shape
+`(n_samples, n_features)` and `y` of shape `(n_samples, n_targets)` (a
+column even for one target, so `mse(model(X), y)` never broadcasts `(n,)`
+against `(n, 1)` into an `(n, n)` matrix). Random data sets take a `seed`
+and draw from their own `numpy.random.Generator`: the same seed gives the same
 data, and no global random state is touched.
 
+```pycon
 >>> X, y = xor()
 >>> X.tolist(), y.ravel().tolist()
 ([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0])
+
+```
 """
 
 from __future__ import annotations
@@ -36,8 +39,8 @@ GATES: dict[str, tuple[int, int, int, int]] = {
 def gate(name: str) -> tuple[Array, Array]:
     """A two-input logic gate: X shape (4, 2) = rows 00, 01, 10, 11; y shape (4, 1).
 
-    ``name`` is one of ``and, or, xor, nand, nor, xnor`` (any case; a trailing
-    ``_`` as in ``and_`` is ignored).
+    `name` is one of `and, or, xor, nand, nor, xnor` (any case; a trailing
+    `_` as in `and_` is ignored).
     """
     if not isinstance(name, str):
         raise TypeError(f"gate(name): name must be a str such as 'xor', not "
@@ -57,12 +60,12 @@ def xor() -> tuple[Array, Array]:
 
 
 def and_() -> tuple[Array, Array]:
-    """AND (named ``and_`` because ``and`` is a keyword). Shapes (4, 2), (4, 1)."""
+    """AND (named `and_` because `and` is a keyword). Shapes (4, 2), (4, 1)."""
     return gate("and")
 
 
 def or_() -> tuple[Array, Array]:
-    """OR (named ``or_`` because ``or`` is a keyword). Shapes (4, 2), (4, 1)."""
+    """OR (named `or_` because `or` is a keyword). Shapes (4, 2), (4, 1)."""
     return gate("or")
 
 
@@ -94,9 +97,9 @@ def _check_n(n: object, noise: object, who: str, minimum: int = 2) -> int:
 def two_moons(n: int = 200, noise: float = 0.1, seed: int | None = 0) -> tuple[Array, Array]:
     """Two interleaving half circles: X shape (n, 2), y shape (n, 1) of 0/1.
 
-    Class 0: ``(cos t, sin t)``; class 1: ``(1 - cos t, 0.5 - sin t)``, ``t`` in
-    [0, π]; then Gaussian noise of standard deviation ``noise``. Classes alternate
-    in size when ``n`` is odd (class 0 gets the extra sample).
+    Class 0: `(cos t, sin t)`; class 1: `(1 - cos t, 0.5 - sin t)`, `t` in
+    `[0, π]`; then Gaussian noise of standard deviation `noise`. Classes alternate
+    in size when `n` is odd (class 0 gets the extra sample).
     """
     n = _check_n(n, noise, "two_moons")
     rng = np.random.default_rng(seed)
@@ -113,10 +116,10 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: int | None = 0) -> tuple[A
 
 def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5,
             seed: int | None = 0) -> tuple[Array, Array]:
-    """A small circle (class 1, radius ``factor``) inside a big one (class 0, radius 1).
+    """A small circle (class 1, radius `factor`) inside a big one (class 0, radius 1).
 
-    X shape (n, 2), y shape (n, 1); ``0 < factor < 1``; Gaussian noise of standard
-    deviation ``noise`` is added to each coordinate.
+    X shape (n, 2), y shape (n, 1); `0 < factor < 1`; Gaussian noise of standard
+    deviation `noise` is added to each coordinate.
     """
     n = _check_n(n, noise, "circles")
     if not 0.0 < factor < 1.0:
@@ -136,11 +139,11 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5,
 
 def spirals(n: int = 200, noise: float = 0.05, turns: float = 1.5,
             classes: int = 2, seed: int | None = 0) -> tuple[Array, Array]:
-    """``classes`` interleaved spiral arms: X shape (n, 2) in about [-1, 1]², y shape (n, 1).
+    """`classes` interleaved spiral arms: X shape (n, 2) in about `[-1, 1]`², y shape (n, 1).
 
-    Arm ``k`` has radius ``r`` in (0, 1] and angle ``2π·turns·r + 2πk/classes``; y holds
+    Arm `k` has radius `r` in `(0, 1]` and angle `2π·turns·r + 2πk/classes`; y holds
     the arm index (0 .. classes-1) as a float. Gaussian noise of standard deviation
-    ``noise``.
+    `noise`.
     """
     n = _check_n(n, noise, "spirals")
     if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
@@ -161,10 +164,10 @@ def spirals(n: int = 200, noise: float = 0.05, turns: float = 1.5,
 
 def sine(n: int = 50, noise: float = 0.0, low: float = -math.pi, high: float = math.pi,
          seed: int | None = 0) -> tuple[Array, Array]:
-    """A 1-D regression curve: X shape (n, 1) evenly spaced in [low, high], y = sin(X) + noise.
+    """A 1-D regression curve: X shape (n, 1) evenly spaced in `[low, high]`, y = sin(X) + noise.
 
-    With ``noise=0`` the targets are exact; noise is Gaussian, standard deviation
-    ``noise`` (use a few samples and noise to provoke overfitting).
+    With `noise=0` the targets are exact; noise is Gaussian, standard deviation
+    `noise` (use a few samples and noise to provoke overfitting).
     """
     n = _check_n(n, noise, "sine")
     if not low < high:
@@ -176,10 +179,10 @@ def sine(n: int = 50, noise: float = 0.0, low: float = -math.pi, high: float = m
 
 def split(X: Array, y: Array, fraction: float = 0.2,
           seed: int | np.random.Generator | None = 0) -> tuple[Array, Array, Array, Array]:
-    """Shuffle (seeded) and split: ``X_train, y_train, X_val, y_val``.
+    """Shuffle (seeded) and split: `X_train, y_train, X_val, y_val`.
 
-    ``fraction`` of the samples (rounded, at least 1) go to the second pair. ``seed``:
-    an int, None, or a Generator to draw the permutation from (``fit`` passes its own).
+    `fraction` of the samples (rounded, at least 1) go to the second pair. `seed`:
+    an int, None, or a Generator to draw the permutation from (`fit` passes its own).
     """
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
@@ -225,20 +228,20 @@ def _is_number(s: str) -> bool:
 def load_csv(path: str | os.PathLike, target_columns: int | str | Sequence[int | str] = -1,
              delimiter: str = ",", header: bool | None = None,
              comment: str | None = "#", allow_nonfinite: bool = False) -> tuple[Array, Array]:
-    """Read a numeric CSV file into ``X`` shape (n, n_features), ``y`` shape (n, n_targets).
+    """Read a numeric CSV file into `X` shape (n, n_features), `y` shape (n, n_targets).
 
-    ``target_columns``: an index, a header name, or a sequence of them (default: the
-    last column). ``header=None`` detects a header row: a first row with no number in
+    `target_columns`: an index, a header name, or a sequence of them (default: the
+    last column). `header=None` detects a header row: a first row with no number in
     it (a first row mixing numbers and text is reported as a bad row). Blank lines and
-    lines starting with ``comment`` (None: no comment lines) are skipped; cells may be
+    lines starting with `comment` (None: no comment lines) are skipped; cells may be
     quoted, and spaces around them are ignored; a UTF-8 byte-order mark is skipped.
-    A bad row (a non-numeric cell, the wrong number of columns) raises ``ValueError``
+    A bad row (a non-numeric cell, the wrong number of columns) raises `ValueError`
     naming the file, the line number (where the row starts) and the cell.
 
-    ``allow_nonfinite``: cells that parse to NaN or ±inf ("nan", "inf", "-Infinity",
-    or a number too large for a float such as "1e400") raise ``ValueError`` naming the
+    `allow_nonfinite`: cells that parse to NaN or ±inf ("nan", "inf", "-Infinity",
+    or a number too large for a float such as "1e400") raise `ValueError` naming the
     file, line and column by default: one such cell makes every loss and weight NaN
-    from the first step. ``allow_nonfinite=True`` keeps them (e.g. to impute them
+    from the first step. `allow_nonfinite=True` keeps them (e.g. to impute them
     yourself before training).
     """
     path = os.fspath(path)

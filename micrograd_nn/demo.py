@@ -1,10 +1,10 @@
-"""``micrograd-nn demo``: train the article's XOR network the article's way, then draw it.
+"""`micrograd-nn demo`: train the article's XOR network the article's way, then draw it.
 
 The network is the article's 2-2-1 sigmoid net plus bias neurons; training is
 stochastic (one update per sample) with the article's rule
-``Δw = E·GRAD + α·Δw_prev``, E = 0.7, α = 0.3. GRAD is ``−∂(½·SE)/∂w`` and, for one
-output and one sample, ``∂MSE/∂w = 2·∂(½·SE)/∂w``; so minimising the article's error,
-the MSE, with ``lr = E/2`` takes exactly the article's steps, and every error printed
+`Δw = E·GRAD + α·Δw_prev`, E = 0.7, α = 0.3. GRAD is `−∂(½·SE)/∂w` and, for one
+output and one sample, `∂MSE/∂w = 2·∂(½·SE)/∂w`; so minimising the article's error,
+the MSE, with `lr = E/2` takes exactly the article's steps, and every error printed
 (progress, diagnosis) is the article's MSE.
 For comparison the same run without bias neurons is reported in one line.
 """
@@ -33,7 +33,7 @@ E, ALPHA, TARGET_MSE = ARTICLE_E, ARTICLE_ALPHA, 0.01
 
 
 class _Progress(Callback):
-    """Print the article's error every ``every`` epochs (to stdout, TTY or not)."""
+    """Print the article's error every `every` epochs (to stdout, TTY or not)."""
 
     def __init__(self, every: int) -> None:
         self.every = every
@@ -53,7 +53,7 @@ def _train(model: Any, X: np.ndarray, y: np.ndarray, epochs: int, seed: int,
 def run_demo(out: Path, epochs: int = 3000, seed: int = 0, fmt: str = "png",
              verbose: bool = True) -> dict[str, Path]:
     """Train, diagnose and draw; return the paths written (graph, network, loss curve,
-    each as ``fmt``: "png", "svg" or "pdf"; and report.html, the live report)."""
+    each as `fmt`: "png", "svg" or "pdf"; and report.html, the live report)."""
     say = print if verbose else (lambda *a, **k: None)
     X, y = xor()
     out = Path(out)

@@ -1,9 +1,9 @@
 """What the drawings share: Graphviz's install hint, font and colours, a Digraph that
 degrades gracefully in Jupyter, and safe label text.
 
-Every label of :func:`micrograd_nn.viz.draw_graph` and
-:func:`micrograd_nn.viz.draw_network` is an HTML-like label built from text escaped
-by :func:`esc` and joined by :func:`html`, so any name or number is safe in DOT.
+Every label of [`micrograd_nn.viz.draw_graph`][] and
+`micrograd_nn.viz.draw_network` is an HTML-like label built from text escaped
+by `esc` and joined by `html`, so any name or number is safe in DOT.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ C_POS, C_NEG, C_ZERO = "#1c7ed6", "#e03131", "#adb5bd"
 
 
 class FallbackDigraph(graphviz.Digraph):
-    """A :class:`graphviz.Digraph` that, without ``dot``, shows its DOT source and the
+    """A `graphviz.Digraph` that, without `dot`, shows its DOT source and the
     install hint in Jupyter instead of raising."""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kw: Any) -> dict:
@@ -42,9 +42,9 @@ _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def esc(text: Any, limit: int = 60) -> str:
-    """Plain text -> HTML-like label text: at most ``limit`` characters (an ellipsis
-    ends a longer one), control characters -> "?", ``&<>"`` escaped, newlines ->
-    ``<BR/>``."""
+    """Plain text -> HTML-like label text: at most `limit` characters (an ellipsis
+    ends a longer one), control characters -> "?", `&<>"` escaped, newlines ->
+    `<BR/>`."""
     s = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     if len(s) > limit:
         s = s[:limit - 1] + "…"
@@ -54,10 +54,10 @@ def esc(text: Any, limit: int = 60) -> str:
 
 
 def html(*lines: str) -> str:
-    """Already-escaped lines -> one HTML-like label ``<line<BR/>line>``."""
+    """Already-escaped lines -> one HTML-like label `<line<BR/>line>`."""
     return "<" + "<BR/>".join(lines) + ">"
 
 
 def number(x: float, spec: str) -> str:
-    """``format(x, spec)``, with ``-0.0`` shown as "0" (adding 0.0 drops its sign)."""
+    """`format(x, spec)`, with `-0.0` shown as "0" (adding 0.0 drops its sign)."""
     return format(float(x) + 0.0, spec)

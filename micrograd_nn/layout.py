@@ -1,8 +1,8 @@
-"""Label placement for :func:`micrograd_nn.viz.draw_network`: where along its synapse
+"""Label placement for `micrograd_nn.viz.draw_network`: where along its synapse
 each weight label sits, and how far apart two columns of neurons must be for them.
 
-Geometry only (numpy, inches, y up): a synapse is a segment ``(x0, y0, x1, y1)``, a
-box is ``(x0, y0, x1, y1)`` with ``x0 < x1, y0 < y1``. Nothing here knows about
+Geometry only (numpy, inches, y up): a synapse is a segment `(x0, y0, x1, y1)`, a
+box is `(x0, y0, x1, y1)` with `x0 < x1, y0 < y1`. Nothing here knows about
 networks or Graphviz.
 """
 
@@ -23,14 +23,14 @@ GAPS = (2.6, 3.1, 3.7, 4.4)
 
 
 def label_size(lines: Sequence[str], size: float = 9.0) -> tuple[float, float]:
-    """(width, height) in inches of a label of plain-text ``lines`` at ``size`` points
+    """(width, height) in inches of a label of plain-text `lines` at `size` points
     (a generous guess from Helvetica's widths, so real labels fit inside it)."""
     em = max(sum(_EM.get(ch, 0.72 if ch.isupper() else 0.6) for ch in t) for t in lines)
     return (1.05 * em * size + 10) / 72, (10.5 * len(lines) + 5) / 72
 
 
 def _hits(boxes: np.ndarray, segs: np.ndarray, samples: int = 48) -> np.ndarray:
-    """(K, M): does segment m pass through box k? Tested at ``samples`` points along
+    """(K, M): does segment m pass through box k? Tested at `samples` points along
     it (labels are far bigger than the spacing)."""
     t = np.linspace(0.0, 1.0, samples)[None, :, None]
     pts = segs[:, None, :2] + t * (segs[:, None, 2:] - segs[:, None, :2])  # (M, P, 2)
@@ -39,7 +39,7 @@ def _hits(boxes: np.ndarray, segs: np.ndarray, samples: int = 48) -> np.ndarray:
 
 
 def _near(px: np.ndarray, py: np.ndarray, segs: np.ndarray, r: float) -> np.ndarray:
-    """(K,): for points (px, py), the sum over segments of ``max(0, 1 - distance / r)``:
+    """(K,): for points (px, py), the sum over segments of `max(0, 1 - distance / r)`:
     how squarely other synapses pass through a label centred there."""
     if not len(segs):
         return np.zeros(len(px))
@@ -51,7 +51,7 @@ def _near(px: np.ndarray, py: np.ndarray, segs: np.ndarray, r: float) -> np.ndar
 
 
 def _area(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """(K,): the total area by which each box overlaps the ``others`` (N, 4)."""
+    """(K,): the total area by which each box overlaps the `others` (N, 4)."""
     if not len(others):
         return np.zeros(len(boxes))
     b, o = boxes[:, None, :], others[None, :, :]
@@ -64,8 +64,8 @@ def place_labels(segs: np.ndarray, sizes: np.ndarray, prefer: np.ndarray,
                  obstacles: np.ndarray, rounds: int = 4) -> tuple[np.ndarray, float, int]:
     """Where along its synapse each label goes, as a fraction from tail to head centre.
 
-    ``segs`` (n, 4): the synapses; ``sizes`` (n, 2): label width, height; ``prefer``
-    (n,): the fraction each label takes when it is free to; ``obstacles`` (m, 4): the
+    `segs` (n, 4): the synapses; `sizes` (n, 2): label width, height; `prefer`
+    (n,): the fraction each label takes when it is free to; `obstacles` (m, 4): the
     neurons' boxes. Each label in turn (the most hemmed-in first) takes the spot that
     overlaps the least of the other labels and the neurons, then has the fewest other
     synapses running under it, and those far from its centre (never on a crossing),
@@ -111,12 +111,12 @@ def column_gap(left: np.ndarray, right: np.ndarray, edges: np.ndarray, sizes: np
     """The distance between two columns that lets the labels of the synapses between
     them sit apart, and where they sit.
 
-    ``left`` (p, 3) and ``right`` (q, 3): each node of the left and right column as
-    ``(y, half width, half height)``; ``edges`` (n, 2) int: ``(row in left, row in
-    right)`` per synapse; ``sizes``, ``prefer``: as :func:`place_labels`. Tries
-    :data:`GAPS` in order and keeps the first with no overlap and no synapse under a
+    `left` (p, 3) and `right` (q, 3): each node of the left and right column as
+    `(y, half width, half height)`; `edges` (n, 2) int: `(row in left, row in
+    right)` per synapse; `sizes`, `prefer`: as `place_labels`. Tries
+    `GAPS` in order and keeps the first with no overlap and no synapse under a
     label, else the best (no overlap first, then fewest synapses under labels, then
-    the narrowest). Returns ``(gap, fractions (n,))``.
+    the narrowest). Returns `(gap, fractions (n,))`.
     """
     best = None
     for gap in GAPS:

@@ -1,5 +1,6 @@
 """Seeing it learn, live: a training run as one self-contained HTML page.
 
+```pycon
 >>> from micrograd_nn.data import xor
 >>> from micrograd_nn.nn import MLP
 >>> from micrograd_nn.train import fit
@@ -11,27 +12,29 @@
 >>> [s.epoch for s in snaps.items()][:6], len(snaps) <= 20
 ([0, 1, 2, 3, 4, 5], True)
 
-:class:`Snapshots` is a ``fit`` callback that keeps copies of the weights at
+```
+
+[`Snapshots`][micrograd_nn.report.Snapshots] is a `fit` callback that keeps copies of the weights at
 log-spaced epochs (the first, the last and the best always among them; at most
-``max_snapshots``, so a 10,000-epoch run stays small). :func:`write_report` turns the
-model, its History, the data and the snapshots into one HTML file with its scripts,
-styles, pictures and data inline (it makes no network request; a Content-Security-
-Policy ``default-src 'none'`` says so to the browser):
+`max_snapshots`, so a 10,000-epoch run stays small).
+[`write_report`][micrograd_nn.report.write_report] turns the model, its History, the data and the
+snapshots into one HTML file with its scripts, styles, pictures and data inline (it makes no network
+request; a Content-Security-Policy `default-src 'none'` says so to the browser):
 
 - an **epoch scrubber**: a slider (and play/pause) over the snapshots; for the chosen
-  epoch the network as :func:`~micrograd_nn.viz.draw_network` draws it (one Graphviz
+  epoch the network as `draw_network` draws it (one Graphviz
   SVG whose synapses are recoloured, resized and relabelled per snapshot), the loss
   curve (matplotlib SVG) with a cursor, and for 2-D inputs the decision boundary
   (matplotlib-rendered frames over a matplotlib SVG of the data);
 - a **backprop stepper**: one sample's computation graph by
-  :func:`~micrograd_nn.viz.draw_graph`, stepped node by node through the forward pass
+  [`draw_graph`][micrograd_nn.viz.draw_graph], stepped node by node through the forward pass
   (each value appears in topological order) and the backward pass (each gradient in
   reverse order), beside the article's notation exactly as
-  :func:`~micrograd_nn.explain.explain` prints it (δ, GRAD, Δw with momentum);
-- the **diagnosis** (:func:`~micrograd_nn.diagnose.diagnose`) and the run's settings.
+  [`explain`][micrograd_nn.explain.explain] prints it (δ, GRAD, Δw with momentum);
+- the **diagnosis** ([`diagnose`][micrograd_nn.diagnose.diagnose]) and the run's settings.
 
-The page and its HTML/CSS/JS template (``templates/report.html``) are described in
-``docs/live-report.md``. Nothing here modifies the model.
+The page and its HTML/CSS/JS template (`templates/report.html`) are described in
+`docs/live-report.md`. Nothing here modifies the model.
 """
 
 from __future__ import annotations
@@ -65,8 +68,8 @@ _TEMPLATE = Path(__file__).with_name("templates") / "report.html"
 
 
 def log_epochs(total: int, n: int) -> list[int]:
-    """``n`` distinct epochs from 0 to ``total`` (both included), spaced evenly on a log
-    scale (every epoch when ``total + 1 <= n``); ints, ascending."""
+    """`n` distinct epochs from 0 to `total` (both included), spaced evenly on a log
+    scale (every epoch when `total + 1 <= n`); ints, ascending."""
     if total + 1 <= n:
         return list(range(total + 1))
     if n < 2:
@@ -87,8 +90,8 @@ def _flat(params: list[Any]) -> np.ndarray:
 
 @dataclass
 class Snapshot:
-    """The weights after ``epoch`` (0 = before training) as one vector in the article's
-    numbering (``w1, w2, ...``), and the training/validation loss then (None unknown)."""
+    """The weights after `epoch` (0 = before training) as one vector in the article's
+    numbering (`w1, w2, ...`), and the training/validation loss then (None unknown)."""
 
     epoch: int
     weights: np.ndarray
@@ -97,14 +100,15 @@ class Snapshot:
 
 
 class Snapshots(Callback):
-    """A ``fit`` callback that keeps the weights at log-spaced epochs.
+    """A `fit` callback that keeps the weights at log-spaced epochs.
 
-    ``model``: the model being trained (callbacks are not handed it); ``max_snapshots``:
-    3 to :data:`MAX_SNAPSHOTS`. At the start it plans ``max_snapshots - 2`` log-spaced
+    `model`: the model being trained (callbacks are not handed it); `max_snapshots`:
+    3 to `MAX_SNAPSHOTS`. At the start it plans `max_snapshots - 2` log-spaced
     epochs from 0 (the untrained weights) to the last asked for, and it always keeps
     the last epoch run and the best one (the lowest validation loss, or training loss
-    without validation data, as ``History.best_epoch``). Each epoch costs one copy of
-    the weights. :meth:`items` lists the kept :class:`Snapshot` objects by epoch.
+    without validation data, as `History.best_epoch`). Each epoch costs one copy of
+    the weights. [`items`][micrograd_nn.report.Snapshots.items] lists the kept
+    [`Snapshot`][micrograd_nn.report.Snapshot] objects by epoch.
     """
 
     def __init__(self, model: Any, max_snapshots: int = 40) -> None:
@@ -124,7 +128,7 @@ class Snapshots(Callback):
         self.history: Any = None
 
     def on_train_begin(self, logs: dict[str, Any]) -> None:
-        """Plan the epochs (from ``logs["epochs"]``) and keep the untrained weights."""
+        """Plan the epochs (from `logs["epochs"]`) and keep the untrained weights."""
         total = int(logs.get("epochs") or 1)
         self._plan = set(log_epochs(total, self.max_snapshots - 2))
         self._kept = {0: Snapshot(0, _flat(self._params))}
@@ -273,9 +277,9 @@ def _check_run(st: dict[str, Any], model: Any, history: Any, snaps: list[Snapsho
 
 # ---------------------------------------------------------------- the page
 class Report:
-    """A built report: ``html`` (the page), ``path`` (where it was written, or None),
-    :meth:`save`, and ``_repr_html_`` so that Jupyter shows it inline (an iframe whose
-    ``srcdoc`` is the page)."""
+    """A built report: `html` (the page), `path` (where it was written, or None),
+    [`save`][micrograd_nn.report.Report.save], and `_repr_html_` so that Jupyter shows it inline (an
+    iframe whose `srcdoc` is the page)."""
 
     def __init__(self, html_text: str, path: Path | None = None, height: int = 900) -> None:
         self.html, self.path, self.height = html_text, path, height
@@ -286,8 +290,8 @@ class Report:
         return len(self.html.encode("utf-8"))
 
     def save(self, path: Any) -> Path:
-        """Write the page to ``path`` atomically (a temporary file in the same folder,
-        then ``os.replace``): the file is either the old one or the whole new one.
+        """Write the page to `path` atomically (a temporary file in the same folder,
+        then `os.replace`): the file is either the old one or the whole new one.
         ValueError if the folder is missing. Returns the path."""
         path = _check_path(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -329,21 +333,23 @@ def build_report(model: Any, history: Any, X: Any, y: Any, *, sample: int = 0,
                  snapshots: Snapshots | list[Snapshot] | None = None, title: str | None = None,
                  E: float | None = None, alpha: float | None = None, digits: int = 6,
                  graph: str = "auto") -> Report:
-    """The report page of a run, in memory (:func:`write_report` writes it).
+    """The report page of a run, in memory ([`write_report`][micrograd_nn.report.write_report]
+    writes it).
 
-    ``model``: the trained MLP, Sequential of Linear + activations, or NeuronNet (not
-    modified); ``history``: the History ``fit`` returned for it; ``X`` (n, n_in), ``y``
-    (n, n_out): the data (X with 2 columns adds the decision boundary); ``sample``: the
-    index in X of the sample the stepper runs; ``snapshots``: the :class:`Snapshots`
-    passed to ``fit`` (or a list of :class:`Snapshot`); None shows the final weights
-    only. ``E``/``alpha``: the learning rate and momentum of the stepper's article
-    notation (default: the run's, converted to the article's E by
-    :func:`~micrograd_nn.notation.lr_for`); ``digits``: decimals of that notation;
-    ``graph``: "neurons" (a node per synapse, as the article computes), "tensors" (a
-    node per layer) or "auto" (neurons up to 40 synapses). Returns a :class:`Report`.
+    `model`: the trained MLP, Sequential of Linear + activations, or NeuronNet (not
+    modified); `history`: the History `fit` returned for it; `X` (n, n_in), `y`
+    (n, n_out): the data (X with 2 columns adds the decision boundary); `sample`: the
+    index in X of the sample the stepper runs; `snapshots`: the
+    [`Snapshots`][micrograd_nn.report.Snapshots] passed to `fit` (or a list of
+    [`Snapshot`][micrograd_nn.report.Snapshot]); None shows the final weights only. `E`/`alpha`: the
+    learning rate and momentum of the stepper's article notation (default: the run's, converted to
+    the article's E by [`lr_for`][micrograd_nn.notation.lr_for]); `digits`: decimals of that
+    notation; `graph`: "neurons" (a node per synapse, as the article computes), "tensors" (a
+    node per layer) or "auto" (neurons up to 40 synapses). Returns a
+    [`Report`][micrograd_nn.report.Report].
 
     ValueError when the model, history, snapshots and data do not belong together, or
-    there are more than :data:`MAX_SNAPSHOTS` snapshots.
+    there are more than `MAX_SNAPSHOTS` snapshots.
     """
     if graph not in ("auto", "neurons", "tensors"):
         raise ValueError(f"write_report: graph must be 'auto', 'neurons' or 'tensors', got "
@@ -407,11 +413,11 @@ def build_report(model: Any, history: Any, X: Any, y: Any, *, sample: int = 0,
 
 def write_report(path: Any, model: Any, history: Any, X: Any, y: Any, *, sample: int = 0,
                  snapshots: Snapshots | list[Snapshot] | None = None, **options: Any) -> Report:
-    """Write the report page of a run to ``path`` (an .html file in an existing folder)
-    and return the :class:`Report` (``report.path`` is set).
+    """Write the report page of a run to `path` (an .html file in an existing folder)
+    and return the [`Report`][micrograd_nn.report.Report] (`report.path` is set).
 
-    Arguments as :func:`build_report` (``options``: ``title``, ``E``, ``alpha``,
-    ``digits``, ``graph``). Everything is checked and the page built before anything is
+    Arguments as [`build_report`][micrograd_nn.report.build_report] (`options`: `title`, `E`,
+    `alpha`, `digits`, `graph`). Everything is checked and the page built before anything is
     written (ValueError for a missing folder, a model/history/snapshots mismatch or too
     many snapshots); the file is replaced atomically, never left half written.
     """

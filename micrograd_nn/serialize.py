@@ -1,31 +1,31 @@
-"""Save and load models: architecture as JSON, weights as ``.npz``, never pickle.
+"""Save and load models: architecture as JSON, weights as `.npz`, never pickle.
 
-File layout: ``save(model, "runs/xor")`` writes two sibling files,
+File layout: `save(model, "runs/xor")` writes two sibling files,
 
-* ``runs/xor.json``, the file to point at: ``{"format": "micrograd_nn", "version": 2,
+* `runs/xor.json`, the file to point at: `{"format": "micrograd_nn", "version": 2,
   "config": model.config(), "weights": "xor.npz", "weights_sha256": "...",
-  "parameters": [{"name", "shape", "dtype"}, ...], "buffers": [...]}`` (readable,
+  "parameters": [{"name", "shape", "dtype"}, ...], "buffers": [...]}` (readable,
   diffable; one line per parameter);
-* the weights file it names, ``runs/xor.npz`` (or ``runs/xor.<8 hex digits>.npz`` while
-  ``xor.npz`` belongs to the model being replaced): one array per parameter and buffer,
-  keyed by its dotted name ("0.weight"), in numpy's ``.npz`` format (a zip of ``.npy``
-  files, as ``np.savez`` writes), read back without pickle. Scalars are 0-d arrays.
+* the weights file it names, `runs/xor.npz` (or `runs/xor.<8 hex digits>.npz` while
+  `xor.npz` belongs to the model being replaced): one array per parameter and buffer,
+  keyed by its dotted name ("0.weight"), in numpy's `.npz` format (a zip of `.npy`
+  files, as `np.savez` writes), read back without pickle. Scalars are 0-d arrays.
 
 A path ending in ".json" or ".npz" names the same model; missing folders are created.
-Version 1 files (weights always in ``xor.npz``) still load.
+Version 1 files (weights always in `xor.npz`) still load.
 
 Guarantees. A save is atomic: the weights go to a new file first, and replacing the
-JSON (``os.replace``, after fsyncing both) is the commit. Whenever a save fails or the
-process dies, ``load`` finds the old model or the new one, never neither; a failed save
+JSON (`os.replace`, after fsyncing both) is the commit. Whenever a save fails or the
+process dies, `load` finds the old model or the new one, never neither; a failed save
 removes its files, a killed one may leave files no JSON names, which the next save of
 any model into the folder removes. Concurrent saves to one path (processes or threads)
-end with one of their models; saves into a folder take turns on a lock (``flock``;
+end with one of their models; saves into a folder take turns on a lock (`flock`;
 where there is none, as on Windows, saves still commit atomically but leave superseded
-files). ``load`` re-reads the JSON if a save replaced the pair while it read. ``save``
-refuses NaN/inf parameters unless ``allow_nonfinite=True``, and anything ``load``
+files). `load` re-reads the JSON if a save replaced the pair while it read. `save`
+refuses NaN/inf parameters unless `allow_nonfinite=True`, and anything `load`
 would refuse, before touching any file.
 
-``load`` refuses, with a ValueError naming the file, what is wrong and the fix: a JSON
+`load` refuses, with a ValueError naming the file, what is wrong and the fix: a JSON
 over 4 MiB, nested over 64 levels, with over 132,072 arrays/objects or listing over
 65,536 arrays; a missing or wrong checksum; a weights file whose zip directory, member
 headers (dtype, shape, byte count) or size disagree with the JSON's listing;
@@ -33,8 +33,8 @@ compressed or non-numeric (pickled) members; a config that does not build exactl
 listed arrays. Sizes are checked before any array is allocated or any model built, so
 a bad file costs time and memory in proportion to its own size, not to the sizes it
 claims (a worst-case 4 MiB JSON: 0.3 s, 50 MB), and messages stay short (at most a
-few hundred characters besides the file names). ``load(path)`` rebuilds ``MLP``,
-``Sequential``, ``Linear``, activations and ``NeuronNet``; ``load_into(model, path)``
+few hundred characters besides the file names). `load(path)` rebuilds `MLP`,
+`Sequential`, `Linear`, activations and `NeuronNet`; `load_into(model, path)`
 loads the parameters and buffers into an existing model (for modules without a
 buildable config).
 """
@@ -64,11 +64,11 @@ _PLAIN = {"Sigmoid", "Tanh", "ReLU", "Identity"}
 
 
 def paths(path: str | os.PathLike) -> tuple[Path, Path]:
-    """``(JSON path, default weights path)`` for a save path, with or without a suffix
+    """`(JSON path, default weights path)` for a save path, with or without a suffix
     (the JSON names the weights file actually in use).
 
     A folder (an existing one, or a path ending in a separator) is not a save path:
-    the files are named after it, so name the model, e.g. ``results/xor``.
+    the files are named after it, so name the model, e.g. `results/xor`.
     """
     text = os.fspath(path)
     p = Path(text)
@@ -111,10 +111,10 @@ def _dumps(meta: dict[str, Any]) -> str:
 
 def save(model: nn.Module, path: str | os.PathLike, *,
          allow_nonfinite: bool = False) -> tuple[Path, Path]:
-    """Write ``model`` to ``path.json`` and its weights file; returns the two paths.
+    """Write `model` to `path.json` and its weights file; returns the two paths.
 
     Raises ValueError, before touching any file, for a parameter holding NaN/inf
-    (unless ``allow_nonfinite``) or a model over load's limits.
+    (unless `allow_nonfinite`) or a model over load's limits.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"save: expected a Module, got {type(model).__name__}")
@@ -199,7 +199,7 @@ def _header(meta: Any, jpath: Path) -> tuple[Path, str]:
 
 
 def _entry(d: Any, seen: sio.Listing) -> tuple[str, tuple[int, ...], np.dtype] | None:
-    """``(name, shape, dtype)`` of a listing entry, or None if it is malformed."""
+    """`(name, shape, dtype)` of a listing entry, or None if it is malformed."""
     if not isinstance(d, dict):
         return None
     name, shape, dtype = d.get("name"), d.get("shape"), d.get("dtype")
@@ -240,7 +240,7 @@ def _entries(meta: dict[str, Any], key: str, jpath: Path) -> sio.Listing:
 
 def _read(path: str | os.PathLike, build: bool
           ) -> tuple[dict[str, Any], dict[str, np.ndarray], Path]:
-    """The JSON metadata and the validated arrays of a saved model; with ``build``, the
+    """The JSON metadata and the validated arrays of a saved model; with `build`, the
     config must describe exactly the listed arrays (checked before reading them)."""
     jpath, _ = paths(path)
     for attempt in range(_READ_ATTEMPTS):
@@ -278,7 +278,7 @@ _READ_ATTEMPTS = 20
 
 
 def _checked(config: Any) -> dict[str, Any]:
-    """``config`` if it is a small dict of scalars (and the list fields), else
+    """`config` if it is a small dict of scalars (and the list fields), else
     ValueError: what from_config is given, and may quote, stays small."""
     if not isinstance(config, dict) or len(config) > 16 or not isinstance(
             config.get("type"), str):
@@ -313,7 +313,7 @@ def _sizes(config: dict[str, Any], kind: str) -> tuple[list[int], list[bool]]:
 
 
 def _plan(config: Any, prefix: str, out: dict[str, tuple[int, ...]]) -> None:
-    """Add the parameter shapes ``from_config(config)`` would create to ``out``."""
+    """Add the parameter shapes `from_config(config)` would create to `out`."""
     kind = _checked(config)["type"]
     if kind == "Linear":
         config = {"nin": config.get("nin"), "hidden": [], "nout": config.get("nout"),
@@ -385,7 +385,7 @@ def _fill(model: nn.Module, arrays: dict[str, np.ndarray], npath: Path) -> None:
 
 
 def load(path: str | os.PathLike) -> nn.Module:
-    """Rebuild the model saved at ``path`` (``path.json`` and its weights file)."""
+    """Rebuild the model saved at `path` (`path.json` and its weights file)."""
     meta, arrays, npath = _read(path, True)
     try:
         model = _build(meta["config"])
@@ -397,8 +397,8 @@ def load(path: str | os.PathLike) -> nn.Module:
 
 
 def load_into(model: nn.Module, path: str | os.PathLike) -> nn.Module:
-    """Load the parameters and buffers saved at ``path`` into ``model`` (names and
-    shapes must match); returns ``model``. The saved config is not checked."""
+    """Load the parameters and buffers saved at `path` into `model` (names and
+    shapes must match); returns `model`. The saved config is not checked."""
     _, arrays, npath = _read(path, False)
     _fill(model, arrays, npath)
     return model

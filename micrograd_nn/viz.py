@@ -1,17 +1,17 @@
 """Drawings: a Value's computation graph, the article's picture of a network, rendering.
 
-- :func:`draw_graph` - every Value a root depends on and the ops between them; big
-  graphs are folded into a readable summary (iterative walk, no recursion).
-- :func:`draw_network` - input, hidden and output layers as columns of neurons, bias
+- [`draw_graph`][micrograd_nn.viz.draw_graph] - every Value a root depends on and the ops between
+  them; big graphs are folded into a readable summary (iterative walk, no recursion).
+- `draw_network` - input, hidden and output layers as columns of neurons, bias
   neurons, synapses labelled with their weights (and, after a sample, deltas/GRADs).
-- :func:`render` - write SVG/PNG/PDF with Graphviz's ``dot``, or the ``.dot`` source
-  and a one-line hint when ``dot`` is not installed.
+- [`render`][micrograd_nn.viz.render] - write SVG/PNG/PDF with Graphviz's `dot`, or the `.dot`
+  source and a one-line hint when `dot` is not installed.
 
-Both drawings return a :class:`graphviz.Digraph`, shown inline by Jupyter. Every label
+Both drawings return a `graphviz.Digraph`, shown inline by Jupyter. Every label
 is an HTML-like label built from escaped text, so any Value label is safe in DOT.
-``draw_network`` is written in :mod:`micrograd_nn.viz_network` (module size) and
+`draw_network` is written in `micrograd_nn.viz_network` (module size) and
 imported from here; the helpers both drawings use (colours, label escaping, the
-Digraph) are in :mod:`micrograd_nn.drawing`.
+Digraph) are in `micrograd_nn.drawing`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ FORMATS = ("svg", "png", "pdf")
 
 
 class GraphvizMissingWarning(UserWarning):
-    """Graphviz's ``dot`` is not installed: only the ``.dot`` source was written."""
+    """Graphviz's `dot` is not installed: only the `.dot` source was written."""
 
 
 def _num(x: float, p: int = 4) -> str:
@@ -50,7 +50,7 @@ def _const(x: float) -> str:
 
 
 def _summary(name: str, arr: np.ndarray, preview: int = 6) -> str:
-    """``name [1, 2, 3]`` for a small array, ``name min .. mean .. max ..`` for a big one."""
+    """`name [1, 2, 3]` for a small array, `name min .. mean .. max ..` for a big one."""
     if arr.size <= preview:  # flat: the shape is on the line above
         return f"{name} [{', '.join(_num(float(x), 3) for x in arr.reshape(-1))}]".strip()
     a = arr.astype(np.float64, copy=False)
@@ -135,9 +135,10 @@ def _value_node(v: Value, show_grad: bool, is_root: bool) -> dict[str, str]:
 
 def graph_nodes(root: Value) -> tuple[list[Value], dict[int, int], list[int], list[tuple[int, int]],
                                 list[int]]:
-    """Breadth-first from ``root`` without recursion: the Values, ``id -> index``, each
+    """Breadth-first from `root` without recursion: the Values, `id -> index`, each
     one's discoverer (an index), the other (output, input) edges, the leaves' indices.
-    :func:`draw_graph` names the node of ``nodes[i]`` "v{i}" (the live report reads it)."""
+    [`draw_graph`][micrograd_nn.viz.draw_graph] names the node of `nodes[i]` "v{i}" (the live
+    report reads it)."""
     nodes, index = [root], {id(root): 0}
     parent, extra, leaves = [-1], [], []
     for i, v in enumerate(nodes):  # the list grows while we walk it
@@ -158,8 +159,8 @@ def graph_nodes(root: Value) -> tuple[list[Value], dict[int, int], list[int], li
 
 def _choose(nodes: list[Value], parent: list[int], leaves: list[int], max_nodes: int,
             max_depth: int = 10) -> bytearray:
-    """Which Values stay: a quarter of ``max_nodes`` for the root's neighbourhood (first
-    in BFS order, at most ``max_depth`` steps away) and up to a quarter for leaves
+    """Which Values stay: a quarter of `max_nodes` for the root's neighbourhood (first
+    in BFS order, at most `max_depth` steps away) and up to a quarter for leaves
     (parameters first, nearest and farthest from the root): a summary stays readable,
     whatever the size of the graph."""
     near = max(1, max_nodes // 4)
@@ -251,19 +252,22 @@ def _legend(notes: list[str]) -> str:
 
 def draw_graph(root: Value, rankdir: str = "LR", max_nodes: int = 200, show_grad: bool = True,
                collapse: bool = True, name: str | None = None) -> graphviz.Digraph:
-    """The computation graph of ``root``: a box per Value, an ellipse per operation.
+    """The computation graph of `root`: a box per Value, an ellipse per operation.
 
     A Value shows its label, data and grad (a tensor: shape, dtype and a preview, or
     min/mean/max when large). Parameters (leaves with requires_grad) are orange and bold,
     inputs and constants (requires_grad False) blue and dashed, the root green; plain
-    numbers appear inside the op (``mul ×2``), plain arrays as small constant nodes.
-    With ``collapse`` and more than ``max_nodes`` Values, the root's neighbourhood and
+    numbers appear inside the op (`mul ×2`), plain arrays as small constant nodes.
+    With `collapse` and more than `max_nodes` Values, the root's neighbourhood and
     some leaves stay and the rest is folded into boxes such as
-    "… 99,800 nodes folded (mul ×49,900, add ×49,900)". ``rankdir``: "LR" or "TB".
+    "… 99,800 nodes folded (mul ×49,900, add ×49,900)". `rankdir`: "LR" or "TB".
 
+    ```pycon
     >>> a = Value(2.0, "a"); g = draw_graph(a * a + 1)
     >>> "add +1" in g.source
     True
+
+    ```
     """
     if type(root) is not Value:
         raise TypeError(f"draw_graph: root must be a Value, not {type(root).__name__}")
@@ -325,12 +329,13 @@ def draw_graph(root: Value, rankdir: str = "LR", max_nodes: int = 200, show_grad
 
 # ---------------------------------------------------------------- rendering
 def render(digraph: Any, path: str | Path, format: str | None = None) -> Path:
-    """Write ``digraph`` to ``path`` as SVG, PNG or PDF and return the path written.
+    """Write `digraph` to `path` as SVG, PNG or PDF and return the path written.
 
-    The format comes from ``format`` or from the path's suffix (default "svg"; a path
-    without that suffix gets it). Without Graphviz's ``dot``, the DOT source is written
-    to ``<path>.dot`` instead, with one :class:`GraphvizMissingWarning` saying how to
-    install Graphviz, and that path is returned.
+    The format comes from `format` or from the path's suffix (default "svg"; a path
+    without that suffix gets it). Without Graphviz's `dot`, the DOT source is written
+    to `<path>.dot` instead, with one
+    [`GraphvizMissingWarning`][micrograd_nn.viz.GraphvizMissingWarning] saying how to install
+    Graphviz, and that path is returned.
     """
     path = Path(path)
     suffix = path.suffix[1:].lower()

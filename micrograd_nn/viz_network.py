@@ -1,11 +1,11 @@
-"""The article's picture of a network: :func:`draw_network` (import it from
-:mod:`micrograd_nn.viz`).
+"""The article's picture of a network: `draw_network` (import it from
+[`micrograd_nn.viz`][]).
 
 This module draws, it does not compute: the weights come from the model
-(:func:`micrograd_nn.explain.layers_of`), every output, delta and GRAD from the
-numpy oracle :mod:`micrograd_nn.deltas`, names from :mod:`micrograd_nn.notation`,
-label places from :mod:`micrograd_nn.layout`, label text and colours from
-:mod:`micrograd_nn.drawing`.
+([`micrograd_nn.explain.layers_of`][]), every output, delta and GRAD from the
+numpy oracle [`micrograd_nn.deltas`][], names from [`micrograd_nn.notation`][],
+label places from `micrograd_nn.layout`, label text and colours from
+`micrograd_nn.drawing`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def _read(model: Any) -> list[dict[str, Any]]:
     and, for a model with parameters, their stored grads gW/gb and (the neuron form:
     one scalar parameter per synapse) the synapse names.
 
-    Parameters in ``parameters()`` order, flattened, are the layers' W (row-major)
+    Parameters in `parameters()` order, flattened, are the layers' W (row-major)
     then b, layer by layer, in every form (an MLP's "0.weight", "0.bias", ...; a
     NeuronNet's w1, w2, ...), so one split reads both.
     """
@@ -61,7 +61,7 @@ def _read(model: Any) -> list[dict[str, Any]]:
 
 def _sample(layers: list[dict[str, Any]], x: Any, target: Any) -> tuple[list, list, list, Any]:
     """The oracle's numbers for one sample: each layer's outputs, each layer's deltas
-    (None for the input layer), each layer's ``(GRAD_W, GRAD_b)``, the article's
+    (None for the input layer), each layer's `(GRAD_W, GRAD_b)`, the article's
     error; the last three empty/None without a target."""
     ws, bs, acts = ([L[k] for L in layers] for k in ("W", "b", "act"))
     h = np.asarray(x, dtype=np.float64).ravel()
@@ -90,25 +90,25 @@ def draw_network(model: Any, show_grads: bool = False, max_neurons: int = 8, pre
                  x: Any = None, target: Any = None, max_labels: int = 40) -> graphviz.Digraph:
     """The article's picture: input, hidden and output layers as columns of neurons.
 
-    Synapses carry their weights (``precision`` decimals), blue when positive, red when
-    negative, thicker for larger ``|w|``. Each label sits on its own synapse, where it
+    Synapses carry their weights (`precision` decimals), blue when positive, red when
+    negative, thicker for larger `|w|`. Each label sits on its own synapse, where it
     overlaps no other label or neuron and as few other synapses as possible (never
     centred on a crossing); columns move apart (2.6 to 4.4 inches) when that needs
     room. A layer that feeds a Linear with a bias has a bias neuron ("B1", output 1; a
     yellow dashed box) at the bottom of its column; the output layer never has one.
-    Layers wider than ``max_neurons`` keep their first and last neurons around a
-    "… N more" node. Between two columns with more than ``max_labels`` synapses the
+    Layers wider than `max_neurons` keep their first and last neurons around a
+    "… N more" node. Between two columns with more than `max_labels` synapses the
     weights are only in tooltips (SVG), and a note says so. Nodes are
-    ``n{layer}_{neuron}``, ``b{layer}``, ``e{layer}`` and, for a synapse's label,
-    ``w_{tail}_{head}``; positions are pinned, so the layout engine is neato.
+    `n{layer}_{neuron}`, `b{layer}`, `e{layer}` and, for a synapse's label,
+    `w_{tail}_{head}`; positions are pinned, so the layout engine is neato.
 
-    ``x`` (one sample) adds every neuron's output; with ``target`` and ``show_grads``,
-    the deltas ``δ = −∂(½·Σ(ideal − out)²)/∂(neuron input)`` and the synapse gradients
-    ``GRAD = out_A·δ_B`` (the article's convention, from the numpy oracle
-    :func:`micrograd_nn.deltas.backprop`: the model's ``.grad`` is untouched).
-    ``show_grads`` without a target shows the parameters' stored ``.grad`` (∂L/∂w from
-    your last backward pass). ``model``: an MLP, a Sequential of Linear and activation
-    modules, a Linear, a neurons.NeuronNet, or a ``(weights, biases)`` pair of a
+    `x` (one sample) adds every neuron's output; with `target` and `show_grads`,
+    the deltas `δ = −∂(½·Σ(ideal − out)²)/∂(neuron input)` and the synapse gradients
+    `GRAD = out_A·δ_B` (the article's convention, from the numpy oracle
+    [`micrograd_nn.deltas.backprop`][]: the model's `.grad` is untouched).
+    `show_grads` without a target shows the parameters' stored `.grad` (∂L/∂w from
+    your last backward pass). `model`: an MLP, a Sequential of Linear and activation
+    modules, a Linear, a neurons.NeuronNet, or a `(weights, biases)` pair of a
     sigmoid net (no stored grads).
     """
     if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 2:
@@ -236,9 +236,9 @@ def _col(node: str) -> int:
 def _gap(syn: list[dict[str, Any]], left: list[tuple[str, Any]],
          right: list[tuple[str, Any]], ys: dict[str, float],
          half: dict[str, tuple[float, float]]) -> float:
-    """The distance from column ``left`` to column ``right`` (their slots) that lets
-    these synapses' labels sit apart (:func:`micrograd_nn.layout.column_gap`); sets
-    each label's place ``syn[i]["at"]``."""
+    """The distance from column `left` to column `right` (their slots) that lets
+    these synapses' labels sit apart (`micrograd_nn.layout.column_gap`); sets
+    each label's place `syn[i]["at"]`."""
     row = {nd: i for i, (nd, _) in enumerate(left)} | {nd: i for i, (nd, _) in enumerate(right)}
     gap, at = column_gap(np.array([(ys[nd], *half[nd]) for nd, _ in left]),
                          np.array([(ys[nd], *half[nd]) for nd, _ in right]),
@@ -254,7 +254,7 @@ def _draw_synapse(g: graphviz.Digraph, e: dict[str, Any], xs: list[float],
                   ys: dict[str, float], wmax: float) -> None:
     """A synapse: an edge coloured by sign, as wide as |w|, and its label as a node of
     its own (drawn after every edge, so no line crosses its text), centred on the line
-    at the fraction ``e["at"]`` of the way from tail to head (None: a tooltip only)."""
+    at the fraction `e["at"]` of the way from tail to head (None: a tooltip only)."""
     tail, head, w = e["tail"], e["head"], e["w"]
     colour = C_POS if w > 0 else C_NEG if w < 0 else C_ZERO
     tip = f"{tail} -> {head}: w = {w!r}"
