@@ -1,23 +1,26 @@
-"""Layers: ``Module``, ``Linear``, activations, ``Sequential`` and ``MLP`` (tensor form).
+"""Layers: `Module`, `Linear`, activations, `Sequential` and `MLP` (tensor form).
 
-A layer of the article's network is one :class:`Linear`: its ``weight`` has shape
-``(nin, nout)`` and ``weight[a, b]`` is the synapse from input neuron ``a`` to neuron
-``b``; ``bias[b]`` is the synapse from the layer's bias neuron (always 1) to ``b``.
-For a batch ``x`` of shape ``(batch, nin)`` the layer computes ``y = x @ W + b``,
-shape ``(batch, nout)``, with the fused op ``linear`` (one graph node per layer).
-The neuron-by-neuron scalar form of the same network is :mod:`micrograd_nn.neurons`.
+A layer of the article's network is one [`Linear`][micrograd_nn.nn.Linear]: its `weight` has shape
+`(nin, nout)` and `weight[a, b]` is the synapse from input neuron `a` to neuron
+`b`; `bias[b]` is the synapse from the layer's bias neuron (always 1) to `b`.
+For a batch `x` of shape `(batch, nin)` the layer computes `y = x @ W + b`,
+shape `(batch, nout)`, with the fused op `linear` (one graph node per layer).
+The neuron-by-neuron scalar form of the same network is [`micrograd_nn.neurons`][].
 
+```pycon
 >>> net = MLP(2, [2], 1, seed=0)
 >>> [name for name, _ in net.named_parameters()]
 ['0.weight', '0.bias', '2.weight', '2.bias']
 >>> net([[1.0, 0.0]]).shape
 (1, 1)
 
+```
+
 A module may also hold constants that are not parameters, *buffers* (PyTorch's name):
-a ``Value(..., requires_grad=False)`` or an ndarray set as an attribute, or any numeric
-array given to :meth:`Module.register_buffer`. ``parameters()`` leaves them out (an
-optimizer never sees them); ``state_dict()``, ``load_state_dict()`` and
-:mod:`micrograd_nn.serialize` keep them beside the parameters.
+a `Value(..., requires_grad=False)` or an ndarray set as an attribute, or any numeric
+array given to [`Module.register_buffer`][micrograd_nn.nn.Module.register_buffer]. `parameters()`
+leaves them out (an optimizer never sees them); `state_dict()`, `load_state_dict()` and
+[`micrograd_nn.serialize`][] keep them beside the parameters.
 """
 
 from __future__ import annotations
@@ -52,18 +55,18 @@ class Module:
     """Base class: parameters and buffers found in attribute order, train/eval mode,
     state dicts.
 
-    Assigning a :class:`Value` to an attribute registers it, assigning a Module registers
-    it as a child; ``named_parameters()`` walks both in assignment order, so names
-    ("0.weight") and order are stable. Subclasses call ``super().__init__()`` first and
-    define ``forward``.
+    Assigning a [`Value`][micrograd_nn.engine.Value] to an attribute registers it, assigning a
+    Module registers it as a child; `named_parameters()` walks both in assignment order, so names
+    ("0.weight") and order are stable. Subclasses call `super().__init__()` first and
+    define `forward`.
 
-    A registered Value with ``requires_grad`` True is a *parameter*; one with
-    ``requires_grad`` False (made so, or made under ``no_grad()``), or an ndarray
+    A registered Value with `requires_grad` True is a *parameter*; one with
+    `requires_grad` False (made so, or made under `no_grad()`), or an ndarray
     attribute, is a *buffer*: a constant of the model (a mask, a normalisation mean)
-    that ``parameters()`` leaves out, so an optimizer never sees it, but that
-    ``state_dict()``, ``load_state_dict()`` and ``save``/``load`` keep.
-    ``register_buffer(name, value)`` adds one explicitly; ``named_buffers()`` and
-    ``buffers()`` list them. Setting ``requires_grad`` on a registered Value moves it
+    that `parameters()` leaves out, so an optimizer never sees it, but that
+    `state_dict()`, `load_state_dict()` and `save`/`load` keep.
+    `register_buffer(name, value)` adds one explicitly; `named_buffers()` and
+    `buffers()` list them. Setting `requires_grad` on a registered Value moves it
     between the two lists.
     """
 
@@ -102,8 +105,8 @@ class Module:
 
     # ------------------------------------------------------------ parameters
     def _walk(self, prefix: str, keep: Any) -> list[tuple[str, Module, str, Any]]:
-        """``[(dotted name, owner, attribute, value)]`` for the registered values that
-        ``keep`` accepts: own ones, then each child's, in order; a value reachable
+        """`[(dotted name, owner, attribute, value)]` for the registered values that
+        `keep` accepts: own ones, then each child's, in order; a value reachable
         twice (a shared layer) is listed once, under its first name."""
         out = [(prefix + n, self, n, v) for n, v in self._state.items() if keep(v)]
         for cname, child in self._children.items():
@@ -119,15 +122,16 @@ class Module:
         return unique
 
     def named_parameters(self, prefix: str = "") -> list[tuple[str, Value]]:
-        """``[(dotted name, Value)]``: own parameters (registered Values with
-        ``requires_grad``), then each child's, in order.
+        """`[(dotted name, Value)]`: own parameters (registered Values with
+        `requires_grad`), then each child's, in order.
 
         A Value reachable twice (a shared layer) is listed once, under its first name.
         """
         return [(n, v) for n, _, _, v in self._walk(prefix, _is_parameter)]
 
     def parameters(self) -> list[Value]:
-        """Every parameter Value, in the order of :meth:`named_parameters`."""
+        """Every parameter Value, in the order of
+        [`named_parameters`][micrograd_nn.nn.Module.named_parameters]."""
         return [p for _, p in self.named_parameters()]
 
     def param_groups(self) -> list[tuple[str, list[Value]]]:
@@ -139,24 +143,26 @@ class Module:
         return list(groups.items())
 
     def parameter_owners(self) -> list[tuple[Any, str]]:
-        """``(object, attribute)`` holding each parameter, in :meth:`parameters` order:
-        what a check swaps to run the model on other Values (gradcheck_model)."""
+        """`(object, attribute)` holding each parameter, in
+        [`parameters`][micrograd_nn.nn.Module.parameters] order: what a check swaps to run the
+        model on other Values (gradcheck_model)."""
         return [(owner, attr) for _, owner, attr, _ in self._walk("", _is_parameter)]
 
     def named_buffers(self, prefix: str = "") -> list[tuple[str, Any]]:
-        """``[(dotted name, buffer)]``: the constant Values (``requires_grad`` False) and
+        """`[(dotted name, buffer)]`: the constant Values (`requires_grad` False) and
         ndarrays registered on this module and its descendants, in order."""
         return [(n, v) for n, _, _, v in self._walk(prefix, _is_buffer)]
 
     def buffers(self) -> list[Any]:
-        """Every buffer (a constant Value or an ndarray), as :meth:`named_buffers`."""
+        """Every buffer (a constant Value or an ndarray), as
+        [`named_buffers`][micrograd_nn.nn.Module.named_buffers]."""
         return [b for _, b in self.named_buffers()]
 
     def register_buffer(self, name: str, value: Any) -> None:
-        """Register a constant: ``value`` a Value with ``requires_grad`` False, or
-        anything ``np.asarray`` makes a numeric (bool/int/float) array. It becomes the
-        attribute ``name`` and is listed by :meth:`named_buffers`, not by
-        :meth:`parameters`."""
+        """Register a constant: `value` a Value with `requires_grad` False, or
+        anything `np.asarray` makes a numeric (bool/int/float) array. It becomes the
+        attribute `name` and is listed by [`named_buffers`][micrograd_nn.nn.Module.named_buffers],
+        not by [`parameters`][micrograd_nn.nn.Module.parameters]."""
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"register_buffer: name must be an identifier (no dots), "
                              f"got {name!r}")
@@ -184,29 +190,29 @@ class Module:
             stack.extend(reversed(list(m._children.values())))
 
     def zero_grad(self) -> None:
-        """Reset every parameter's gradient (``p.grad = None``; reads as zeros again)."""
+        """Reset every parameter's gradient (`p.grad = None`; reads as zeros again)."""
         for p in self.parameters():
             p.grad = None
 
     def train(self, mode: bool = True) -> Module:
-        """Set ``.training`` on this module and its descendants; returns self."""
+        """Set `.training` on this module and its descendants; returns self."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self) -> Module:
-        """Same as ``train(False)``."""
+        """Same as `train(False)`."""
         return self.train(False)
 
     # ------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
-        """``{name: copy of the data}`` for the parameters, then the buffers: an ndarray
+        """`{name: copy of the data}` for the parameters, then the buffers: an ndarray
         per tensor, a float per scalar Value."""
         items = self.named_parameters() + self.named_buffers()
         return {n: _copy(v.data if isinstance(v, Value) else v) for n, v in items}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Copy ``state``'s arrays into the parameters and buffers (cast to each one's
+        """Copy `state`'s arrays into the parameters and buffers (cast to each one's
         dtype; an ndarray buffer is written in place).
 
         Raises ValueError naming the missing or unexpected names, or the entry whose
@@ -244,7 +250,7 @@ class Module:
                 object.__setattr__(owner, attr, new[n])
 
     def config(self) -> dict[str, Any]:
-        """A JSON-able description of the architecture: ``from_config(m.config())``
+        """A JSON-able description of the architecture: `from_config(m.config())`
         builds the same layers (with fresh weights)."""
         raise TypeError(f"{type(self).__name__} has no config(); define config() and "
                         "from_config(), or save only its state_dict()")
@@ -267,14 +273,14 @@ def _check_size(what: str, n: Any) -> int:
 
 
 class Linear(Module):
-    """``y = x @ weight + bias``; x: shape (batch, nin) or (nin,) -> (batch, nout) / (nout,).
+    """`y = x @ weight + bias`; x: shape (batch, nin) or (nin,) -> (batch, nout) / (nout,).
 
-    ``x``: a Value, an ndarray or a (nested) list of numbers; one fused ``linear`` node.
+    `x`: a Value, an ndarray or a (nested) list of numbers; one fused `linear` node.
 
-    ``weight``: Value of shape (nin, nout), ``weight[a, b]`` = synapse input a -> neuron b.
-    ``bias``: Value of shape (nout,), the bias neuron's synapses, or None (``bias=False``).
-    ``init``: "uniform" (U(-1, 1), the article's small random weights), "xavier" or
-    "he" (see :mod:`micrograd_nn.init`); ``seed``: int, Generator or None.
+    `weight`: Value of shape (nin, nout), `weight[a, b]` = synapse input a -> neuron b.
+    `bias`: Value of shape (nout,), the bias neuron's synapses, or None (`bias=False`).
+    `init`: "uniform" (U(-1, 1), the article's small random weights), "xavier" or
+    "he" (see [`micrograd_nn.init`][]); `seed`: int, Generator or None.
     """
 
     def __init__(self, nin: int, nout: int, bias: bool = True, seed: Any = None,
@@ -359,7 +365,7 @@ def make_activation(name: str | None) -> _Activation:
 
 
 class Sequential(Module):
-    """Calls its modules in order; ``seq[i]`` (a slice gives a Sequential), ``len(seq)``.
+    """Calls its modules in order; `seq[i]` (a slice gives a Sequential), `len(seq)`.
 
     Children are named "0", "1", ..., so parameters are "0.weight", "0.bias", ...
     """
@@ -417,13 +423,14 @@ class Sequential(Module):
 
     def dense_layers(self) -> list[Dense]:
         """The network as dense layers, input side first (copies of the weights):
-        ``Dense(weight (nin, nout), bias (nout,) or None, activation)``."""
+        `Dense(weight (nin, nout), bias (nout,) or None, activation)`."""
         return [Dense(lin.weight.data.copy(), None if lin.bias is None else lin.bias.data.copy(),
                       act) for lin, act in self._dense_pairs()]
 
     def set_dense_layers(self, layers: Any) -> None:
-        """Write ``[(weight, bias, ...), ...]`` (the shapes of :meth:`dense_layers`) into
-        the parameters, in place (optimizers and views keep seeing the same arrays)."""
+        """Write `[(weight, bias, ...), ...]` (the shapes of
+        [`dense_layers`][micrograd_nn.nn.Sequential.dense_layers]) into the parameters, in place
+        (optimizers and views keep seeing the same arrays)."""
         pairs = self._dense_pairs()
         new = check_dense_layers(self.dense_layers(), layers, "set_dense_layers")
         for (lin, _), lay in zip(pairs, new, strict=True):
@@ -433,22 +440,22 @@ class Sequential(Module):
 
 
 class MLP(Sequential):
-    """A multilayer perceptron: ``Linear, act, Linear, act, ..., Linear, output_act``.
+    """A multilayer perceptron: `Linear, act, Linear, act, ..., Linear, output_act`.
 
-    Layer sizes are ``[nin, *hidden, nout]``; ``self[2*i]`` is the i-th Linear and
-    ``self[2*i + 1]`` its activation (an :class:`Identity` for "identity"/None), so
-    parameter names are "0.weight", "0.bias", "2.weight", ...
+    Layer sizes are `[nin, *hidden, nout]`; `self[2*i]` is the i-th Linear and
+    `self[2*i + 1]` its activation (an [`Identity`][micrograd_nn.nn.Identity] for "identity"/None),
+    so parameter names are "0.weight", "0.bias", "2.weight", ...
 
-    ``bias``: a bool for every layer, or a list with one bool per Linear layer
-    (``len(hidden) + 1``). ``bias[i]`` says whether layer ``i`` of neurons (0 = the
+    `bias`: a bool for every layer, or a list with one bool per Linear layer
+    (`len(hidden) + 1`). `bias[i]` says whether layer `i` of neurons (0 = the
     input layer, then the hidden layers) has a bias neuron; its synapses are the
-    ``bias`` of Linear ``i``, the one feeding layer ``i + 1``. The output layer never has
+    `bias` of Linear `i`, the one feeding layer `i + 1`. The output layer never has
     a bias neuron: what the article calls "the output layer's bias" is the bias neuron
-    of the last hidden layer, i.e. ``bias[-1]`` (the bias of the last Linear).
+    of the last hidden layer, i.e. `bias[-1]` (the bias of the last Linear).
 
-    ``init``: a scheme name for every layer, or None to pick per layer by the
+    `init`: a scheme name for every layer, or None to pick per layer by the
     activation that follows it (Xavier for sigmoid/tanh/identity, He for relu).
-    ``seed``: one Generator (from an int) draws all layers in order.
+    `seed`: one Generator (from an int) draws all layers in order.
     """
 
     def __init__(self, nin: int, hidden: list[int], nout: int, activation: str | None = "sigmoid",
@@ -505,9 +512,9 @@ class MLP(Sequential):
 
 
 def from_config(config: dict[str, Any], seed: Any = None) -> Module:
-    """Build a module of this file from its ``config()`` (weights freshly initialised).
+    """Build a module of this file from its `config()` (weights freshly initialised).
 
-    Raises ValueError for an unknown ``type`` or missing/extra keys.
+    Raises ValueError for an unknown `type` or missing/extra keys.
     """
     if not isinstance(config, dict) or "type" not in config:
         raise ValueError(f"from_config: expected a dict with a 'type' key, got {config!r}")
