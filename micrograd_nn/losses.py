@@ -1,35 +1,33 @@
 """Loss functions and regularisation penalties; each returns a scalar Value.
 
-``pred``/``logits`` may be a Value (scalar or tensor), a list of scalar Values (the
-outputs of :class:`micrograd_nn.neurons.NeuronNet`), or plain numbers/arrays
-(constants). ``target`` is plain data (a Value's data is used, never differentiated).
+`pred`/`logits` may be a Value (scalar or tensor), a list of scalar Values (the
+outputs of [`micrograd_nn.neurons.NeuronNet`][]), or plain numbers/arrays
+(constants). `target` is plain data (a Value's data is used, never differentiated).
 
-====================== ============================================ =====================
-loss                   formula (n = number of elements)             gradient wrt pred
-====================== ============================================ =====================
-mse                    Σ (pred − target)² / n                        2 (pred − target) / n
-sse_half               ½ Σ (target − pred)²                          pred − target
-bce_with_logits        mean(softplus(x) − x·t)                       (σ(x) − t) / n
-softmax_cross_entropy  mean over rows of −Σ_c t_c · log_softmax(x)_c (softmax(x) − t) / rows
-====================== ============================================ =====================
+| loss                  | formula (n = number of elements)              | gradient wrt pred
+|-----------------------|-----------------------------------------------|-----
+| mse                   | Σ (pred − target)² / n                        | 2 (pred − target) / n
+| sse_half              | ½ Σ (target − pred)²                          | pred − target
+| bce_with_logits       | mean(softplus(x) − x·t)                       | (σ(x) − t) / n
+| softmax_cross_entropy | mean over rows of −Σ_c t_c · log_softmax(x)_c | (softmax(x) − t) / rows
 
-``reduction`` (every loss): a loss is the mean or the sum over the *samples* (the
-first axis of ``pred``; a scalar is one sample, a 1-D pred or a list of scalar
+`reduction` (every loss): a loss is the mean or the sum over the *samples* (the
+first axis of `pred`; a scalar is one sample, a 1-D pred or a list of scalar
 Values one sample per element) of each sample's loss: "mean" (the mean over the
-samples), "sum" (their sum: ``sum = mean × n_samples``) or "none" (the per-sample
-losses, shape ``(n_samples,)``). A sample's loss is the table's formula over that
+samples), "sum" (their sum: `sum = mean × n_samples`) or "none" (the per-sample
+losses, shape `(n_samples,)`). A sample's loss is the table's formula over that
 sample's elements (mse and bce_with_logits: the mean over its outputs; sse_half: half
 the sum; softmax_cross_entropy: the sum over the classes), as in Keras. The default is
-"mean", except for ``sse_half``, which is a sum by definition (default "sum").
-``fit(..., reduction=...)`` passes its reduction on to the loss.
+"mean", except for `sse_half`, which is a sum by definition (default "sum").
+`fit(..., reduction=...)` passes its reduction on to the loss.
 
-The article trains with deltas ``δ = (ideal − out)·f'(in)`` and ``GRAD = out_A·δ_B``,
-which is exactly ``−∂ sse_half / ∂w``: SGD on ``sse_half`` with ``lr = E`` replays
-the article's update ``Δw = E·GRAD + α·Δw_prev``. For one output ``mse`` is the
-article's Error, and ``∂ mse/∂w = 2·∂ sse_half/∂w``.
+The article trains with deltas `δ = (ideal − out)·f'(in)` and `GRAD = out_A·δ_B`,
+which is exactly `−∂ sse_half / ∂w`: SGD on `sse_half` with `lr = E` replays
+the article's update `Δw = E·GRAD + α·Δw_prev`. For one output `mse` is the
+article's Error, and `∂ mse/∂w = 2·∂ sse_half/∂w`.
 
-The L1/L2 regularisation penalties live here too (:func:`l1_penalty`,
-:func:`l2_penalty`): add ``λ * penalty`` to the loss.
+The L1/L2 regularisation penalties live here too ([`l1_penalty`][micrograd_nn.losses.l1_penalty],
+[`l2_penalty`][micrograd_nn.losses.l2_penalty]): add `λ * penalty` to the loss.
 """
 
 from __future__ import annotations
@@ -118,13 +116,13 @@ def _n_samples(p: Any) -> int:
 
 
 def _times(v: Value, c: float) -> Value:
-    """``v * c``, without a node when ``c`` is 1."""
+    """`v * c`, without a node when `c` is 1."""
     return v if c == 1.0 else v * c
 
 
 def _per_sample(v: Value, how: str) -> Value:
-    """Elementwise losses ``v`` as one loss per sample: the ``how`` ("mean" or "sum") over
-    every axis but the first (a scalar or 1-D ``v`` already is)."""
+    """Elementwise losses `v` as one loss per sample: the `how` ("mean" or "sum") over
+    every axis but the first (a scalar or 1-D `v` already is)."""
     if v.ndim < 2:
         return v
     axes = tuple(range(1, v.ndim))
@@ -132,16 +130,19 @@ def _per_sample(v: Value, how: str) -> Value:
 
 
 def mse(pred: Any, target: Any, reduction: str = "mean") -> Value:
-    """Mean squared error ``Σ (pred − target)² / n`` as a scalar Value (the fused op).
+    """Mean squared error `Σ (pred − target)² / n` as a scalar Value (the fused op).
 
     pred, target: the same shape (a plain-number target is broadcast). For one output
-    this is the article's ``Error = (ideal − actual)² / 1``. ``reduction``: "mean"
+    this is the article's `Error = (ideal − actual)² / 1`. `reduction`: "mean"
     (the default: the mean over every element), "sum" (the sum over the samples of
     each sample's mean over its outputs: the mean times the number of samples) or
     "none" (those per-sample means).
 
+    ```pycon
     >>> round(mse(Value(0.340491), 1.0).item(), 6)
     0.434952
+
+    ```
     """
     _check_reduction("mse", reduction)
     p = _pred("mse", pred)
@@ -159,11 +160,11 @@ def mse(pred: Any, target: Any, reduction: str = "mean") -> Value:
 
 
 def sse_half(pred: Any, target: Any, reduction: str = "sum") -> Value:
-    """Half the sum of squared errors ``½ Σ (target − pred)²``; its gradient wrt a
-    weight is exactly minus the article's ``GRAD``.
+    """Half the sum of squared errors `½ Σ (target − pred)²`; its gradient wrt a
+    weight is exactly minus the article's `GRAD`.
 
-    ``reduction``: "sum" (the default, the formula), "mean" (divided by the number of
-    samples: the mean of each sample's ``½ Σ``) or "none" (each sample's ``½ Σ``).
+    `reduction`: "sum" (the default, the formula), "mean" (divided by the number of
+    samples: the mean of each sample's `½ Σ`) or "none" (each sample's `½ Σ`).
     """
     _check_reduction("sse_half", reduction)
     p = _pred("sse_half", pred)
@@ -189,10 +190,10 @@ def _reduce(per: Value, reduction: str) -> Value:
 
 
 def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
-    """Binary cross-entropy on logits: ``mean(softplus(x) − x·t)``, t in [0, 1].
+    """Binary cross-entropy on logits: `mean(softplus(x) − x·t)`, t in `[0, 1]`.
 
-    Equal to ``−t·log σ(x) − (1 − t)·log(1 − σ(x))`` but stable for any x (no NaN
-    or overflow at ±1000). logits, target: the same shape. ``reduction``: "mean" (the
+    Equal to `−t·log σ(x) − (1 − t)·log(1 − σ(x))` but stable for any x (no NaN
+    or overflow at ±1000). logits, target: the same shape. `reduction`: "mean" (the
     default: over every element), "sum" (the sum over the samples of each sample's
     mean over its outputs; with one output per sample, the sum of every element, as
     PyTorch's) or "none" (those per-sample means).
@@ -218,12 +219,12 @@ def bce_with_logits(logits: Any, target: Any, reduction: str = "mean") -> Value:
 
 
 def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
-    """Cross-entropy of ``softmax(logits)`` against class targets, via ``log_softmax``.
+    """Cross-entropy of `softmax(logits)` against class targets, via `log_softmax`.
 
     logits: shape (batch, C) or (C,). target: integer class indices of shape (batch,)
     (or one int for (C,) logits), or one-hot / probability rows of the logits' shape.
-    Loss per row: ``−Σ_c t_c · log_softmax(logits)_c`` (= ``−log_softmax[target]``);
-    ``reduction`` "mean" (over rows), "sum" or "none" (the per-row losses). Stable for
+    Loss per row: `−Σ_c t_c · log_softmax(logits)_c` (= `−log_softmax[target]`);
+    `reduction` "mean" (over rows), "sum" or "none" (the per-row losses). Stable for
     logits of any size.
     """
     who = "softmax_cross_entropy"
@@ -275,9 +276,9 @@ def _params(who: str, params: Any) -> list[Value]:
 
 
 def l2_penalty(params: Any) -> Value:
-    """``Σ w²`` over every element of the given parameters (a Module or Values).
+    """`Σ w²` over every element of the given parameters (a Module or Values).
 
-    Weight decay: ``loss + λ/2 · l2_penalty(...)`` gives the gradient ``λ·w``.
+    Weight decay: `loss + λ/2 · l2_penalty(...)` gives the gradient `λ·w`.
     """
     terms = [(p * p).sum() if type(p.data) is not float else p * p
              for p in _params("l2_penalty", params)]
@@ -285,8 +286,8 @@ def l2_penalty(params: Any) -> Value:
 
 
 def l1_penalty(params: Any) -> Value:
-    """``Σ |w|`` over every element of the given parameters (a Module or Values);
-    drives small weights to exactly 0 (gradient ``sign(w)``, 0 at 0)."""
+    """`Σ |w|` over every element of the given parameters (a Module or Values);
+    drives small weights to exactly 0 (gradient `sign(w)`, 0 at 0)."""
     terms = [abs(p).sum() if type(p.data) is not float else abs(p)
              for p in _params("l1_penalty", params)]
     return _total(terms)
