@@ -1,22 +1,24 @@
 """Optimizers (SGD with the article's momentum, Rprop, Adam) and gradient clipping.
 
-Each optimizer keeps its per-parameter state in lists aligned with ``self.params``
-(never keyed by ``id``). A step updates tensor parameters in place (``p.data -= ...``)
+Each optimizer keeps its per-parameter state in lists aligned with `self.params`
+(never keyed by `id`). A step updates tensor parameters in place (`p.data -= ...`)
 and scalar parameters by rebinding the float. Parameters whose gradient is unset
-(``None``: no backward reached them since ``zero_grad()``) are skipped, state included.
+(`None`: no backward reached them since `zero_grad()`) are skipped, state included.
 
-Typical loop::
+Typical loop:
 
-    opt = SGD(net.parameters(), lr=0.7, momentum=0.3)
-    for x, y in data:
-        opt.zero_grad()
-        loss = mse(net(x), y)
-        loss.backward()
-        opt.step()
+```python
+opt = SGD(net.parameters(), lr=0.7, momentum=0.3)
+for x, y in data:
+    opt.zero_grad()
+    loss = mse(net(x), y)
+    loss.backward()
+    opt.step()
+```
 
-L1/L2 regularisation penalties are in :mod:`micrograd_nn.losses`; ``weight_decay=λ``
-here adds ``λ·w`` to the gradient, the same as adding ``λ/2·Σw²`` (``λ/2 ·
-l2_penalty``) to the loss.
+L1/L2 regularisation penalties are in [`micrograd_nn.losses`][]; `weight_decay=λ`
+here adds `λ·w` to the gradient, the same as adding `λ/2·Σw²` (`λ/2 ·
+l2_penalty`) to the loss.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def _has_grad(p: Value) -> bool:
 
 
 def _grad_data(p: Value) -> Any:
-    """The stored gradient as data, or None when unset (a ``create_graph`` gradient is
+    """The stored gradient as data, or None when unset (a `create_graph` gradient is
     a Value: the step uses its data)."""
     if not p.has_grad:
         return None
@@ -47,10 +49,10 @@ def _grad_data(p: Value) -> Any:
 
 
 class Optimizer(abc.ABC):
-    """Base: holds ``params`` (a list of Values) and clears their gradients.
+    """Base: holds `params` (a list of Values) and clears their gradients.
 
-    ``params``: an iterable of Values or a Module (its ``parameters()``); each must
-    require grad and appear once. Subclasses define ``step()``.
+    `params`: an iterable of Values or a Module (its `parameters()`); each must
+    require grad and appear once. Subclasses define `step()`.
     """
 
     def __init__(self, params: Any) -> None:
@@ -76,7 +78,7 @@ class Optimizer(abc.ABC):
         self.params: list[Value] = ps
 
     def zero_grad(self) -> None:
-        """Unset every parameter's gradient (``p.grad = None``)."""
+        """Unset every parameter's gradient (`p.grad = None`)."""
         for p in self.params:
             p.grad = None
 
@@ -99,15 +101,15 @@ def _check(who: str, name: str, v: float, low: float = 0.0) -> float:
 class SGD(Optimizer):
     """Gradient descent with momentum, the article's rule.
 
-    ``dw = −lr·grad + momentum·dw_prev;  w += dw``  (``dw_prev = 0`` on the first
-    step; the article writes ``Δw = E·GRAD + α·Δw_prev`` with ``GRAD = −grad``).
+    `dw = −lr·grad + momentum·dw_prev;  w += dw`  (`dw_prev = 0` on the first
+    step; the article writes `Δw = E·GRAD + α·Δw_prev` with `GRAD = −grad`).
 
-    PyTorch writes ``b = momentum·b + grad;  w −= lr·b``. With ``dw = −lr·b`` the two
+    PyTorch writes `b = momentum·b + grad;  w −= lr·b`. With `dw = −lr·b` the two
     are the same recurrence, so for a constant lr (and dampening 0) they give the same
-    weights; they differ only if lr changes between steps (here the old ``dw`` keeps
-    its old lr). ``nesterov=True``: ``w += momentum·dw − lr·grad`` (the new ``dw``),
-    equal to PyTorch's ``w −= lr·(grad + momentum·b)``. ``weight_decay``: ``grad +=
-    weight_decay·w`` first, as PyTorch.
+    weights; they differ only if lr changes between steps (here the old `dw` keeps
+    its old lr). `nesterov=True`: `w += momentum·dw − lr·grad` (the new `dw`),
+    equal to PyTorch's `w −= lr·(grad + momentum·b)`. `weight_decay`: `grad +=
+    weight_decay·w` first, as PyTorch.
     """
 
     def __init__(self, params: Any, lr: float, momentum: float = 0.0, nesterov: bool = False,
@@ -156,16 +158,16 @@ class SGD(Optimizer):
 class Rprop(Optimizer):
     """Resilient propagation: per-weight step sizes from the sign of the gradient only.
 
-    The variant of ``torch.optim.Rprop``: Rprop without weight-backtracking in its
-    "iRprop−" form. For each weight, with ``s = grad·grad_prev``:
+    The variant of `torch.optim.Rprop`: Rprop without weight-backtracking in its
+    "iRprop−" form. For each weight, with `s = grad·grad_prev`:
 
-    * ``s > 0``: ``step = min(step·eta_plus, step_max)``; ``w −= sign(grad)·step``
-    * ``s < 0``: ``step = max(step·eta_minus, step_min)``; no update, and
-      ``grad_prev = 0`` so the next step counts as ``s = 0``
-    * ``s = 0``: ``step`` unchanged; ``w −= sign(grad)·step``
+    * `s > 0`: `step = min(step·eta_plus, step_max)`; `w −= sign(grad)·step`
+    * `s < 0`: `step = max(step·eta_minus, step_min)`; no update, and
+      `grad_prev = 0` so the next step counts as `s = 0`
+    * `s = 0`: `step` unchanged; `w −= sign(grad)·step`
 
-    ``step`` starts at ``lr`` and ``grad_prev`` at 0. ``etas = (eta_minus, eta_plus)``
-    with ``0 < eta_minus < 1 < eta_plus``; ``step_sizes = (step_min, step_max)``.
+    `step` starts at `lr` and `grad_prev` at 0. `etas = (eta_minus, eta_plus)`
+    with `0 < eta_minus < 1 < eta_plus`; `step_sizes = (step_min, step_max)`.
     Meant for full-batch training (it ignores the gradient's size).
     """
 
@@ -222,11 +224,11 @@ class Rprop(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba), as ``torch.optim.Adam`` (not AdamW: ``weight_decay`` adds
-    ``wd·w`` to the gradient).
+    """Adam (Kingma & Ba), as `torch.optim.Adam` (not AdamW: `weight_decay` adds
+    `wd·w` to the gradient).
 
-    ``m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²;  t += 1``
-    ``w −= lr/(1 − β1^t) · m / (sqrt(v)/sqrt(1 − β2^t) + eps)``
+    `m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²;  t += 1`
+    `w −= lr/(1 − β1^t) · m / (sqrt(v)/sqrt(1 − β2^t) + eps)`
     """
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -276,10 +278,10 @@ class Adam(Optimizer):
 
 
 def clip_grad_norm(params: Any, max_norm: float) -> float:
-    """Scale all gradients by ``min(1, max_norm / (total + 1e-6))`` where ``total`` is
-    the 2-norm of all gradients taken together; returns ``total`` (before clipping).
+    """Scale all gradients by `min(1, max_norm / (total + 1e-6))` where `total` is
+    the 2-norm of all gradients taken together; returns `total` (before clipping).
 
-    As ``torch.nn.utils.clip_grad_norm_``; unset gradients are ignored.
+    As `torch.nn.utils.clip_grad_norm_`; unset gradients are ignored.
     """
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
