@@ -1,6 +1,6 @@
 """Data normalisation and error messages shared by the engine (no graph code here).
 
-A Value's data is a Python ``float`` or a floating ``ndarray`` with at least one
+A Value's data is a Python `float` or a floating `ndarray` with at least one
 dimension; these helpers bring user input and op outputs to that form.
 """
 
@@ -16,7 +16,7 @@ ndarray = np.ndarray
 
 
 def fmt(shape: tuple[int, ...]) -> str:
-    """A shape written the way messages name it: ``(2, 3)``, ``(3,)``, ``()``."""
+    """A shape written the way messages name it: `(2, 3)`, `(3,)`, `()`."""
     return str(tuple(shape))
 
 
@@ -24,7 +24,7 @@ def as_data(data: Any, who: str = "Value", copy: bool = False) -> Any:
     """Numbers -> float; lists/tuples/arrays -> floating ndarray (0-d -> float).
 
     Integer and bool arrays become float64; float16/32/64 arrays keep their dtype.
-    ``copy=True`` never returns the caller's own array (a Value owns its data).
+    `copy=True` never returns the caller's own array (a Value owns its data).
     """
     t = type(data)
     if t is float:
