@@ -2,12 +2,12 @@
 and selections the engine and the VJPs need, the fused ops).
 
 VJPs are written once for both orders. In the ordinary backward pass they see raw
-data; under ``backward(create_graph=True)`` they see Values (``g``, ``ans`` and the
-differentiable inputs), and because they use only operators, :func:`~.opdef.call` of
-other table ops and :func:`~.opdef.raw` for what is not differentiated (masks,
+data; under `backward(create_graph=True)` they see Values (`g`, `ans` and the
+differentiable inputs), and because they use only operators, `call` of
+other table ops and `raw` for what is not differentiated (masks,
 indices), the gradient they return records its own graph. Fast raw-data branches
-(``type(x) is float`` / ``ndarray``) come first, so first-order speed is unchanged.
-The one table of every op is :data:`micrograd_nn.ops.OPS`.
+(`type(x) is float` / `ndarray`) come first, so first-order speed is unchanged.
+The one table of every op is `micrograd_nn.ops.OPS`.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _pw(x: Any, y: Any) -> Any:
 
 
 def _where(cond: Any, x: Any, y: Any) -> Any:
-    """``np.where(cond, x, y)`` with a constant ``cond``; ``x``, ``y`` may be Values."""
+    """`np.where(cond, x, y)` with a constant `cond`; `x`, `y` may be Values."""
     return call(WHERE, x, y, params=(raw(cond),))
 
 
@@ -168,7 +168,7 @@ def _mean_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
 
 
 def max_vjp(g: Any, ans: Any, x: Any, axis: Any, keepdims: bool) -> Any:
-    """Ties split the gradient equally (as ``torch.amax``)."""
+    """Ties split the gradient equally (as `torch.amax`)."""
     x, a = raw(x), raw(ans)
     if type(x) is float:
         return g
@@ -192,7 +192,7 @@ def _is_basic(idx: Any) -> bool:
 
 
 def _scatter(g: Any, shape: tuple[int, ...], dtype: Any, idx: Any) -> ndarray:
-    """Zeros of ``shape`` with ``g`` added at ``idx``: the adjoint of ``x[idx]``."""
+    """Zeros of `shape` with `g` added at `idx`: the adjoint of `x[idx]`."""
     out = np.zeros(shape, dtype)
     if _is_basic(idx):
         out[idx] = g
