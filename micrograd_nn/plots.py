@@ -83,10 +83,10 @@ def _curves(history: Any) -> tuple[list[float], list[float], float | None]:
 
 def _diagnosis_text(history: Any, width: int = 100) -> str:
     """The findings of diagnose(history), one wrapped paragraph each ('' if unavailable)."""
+    from .diagnose import diagnose
     try:
-        from .diagnose import diagnose
         findings = diagnose(history).findings
-    except Exception:  # no diagnose module, or a history it cannot read: no text
+    except Exception:  # a history diagnose cannot read (a dict): no text
         return ""
     parts = ["Diagnosis:"]
     for f in findings[:3]:
@@ -138,17 +138,8 @@ def plot_history(history: Any, ax: Any = None, path: str | Path | None = None,
 # ---------------------------------------------------------------- decision boundary
 def _predict(model: Any, X: np.ndarray) -> np.ndarray:
     """Model outputs for rows of X, shape (n, n_out), without recording a graph."""
-    predict: Callable[..., Any] | None
-    try:
-        from .train import predict
-    except ImportError:  # pragma: no cover - train is part of the package
-        predict = None
-    if predict is not None:
-        return np.asarray(predict(model, X), dtype=np.float64).reshape(len(X), -1)
-    from .engine import no_grad
-    with no_grad():
-        out = model(X)
-    return np.asarray(getattr(out, "data", out), dtype=np.float64).reshape(len(X), -1)
+    from .train import predict
+    return np.asarray(predict(model, X), dtype=np.float64).reshape(len(X), -1)
 
 
 def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | Path | None = None,
