@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import abc
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -82,6 +82,15 @@ class Optimizer(abc.ABC):
         for p in self.params:
             p.grad = None
 
+    def _with_grads(self, wd: float = 0.0) -> Iterator[tuple[int, Value, Any, Any]]:
+        # (i, p, g, w) for each parameter with a gradient g (plus wd * w), its data w
+        for i, p in enumerate(self.params):
+            g = _grad_data(p)
+            if g is None:
+                continue
+            w = p.data
+            yield i, p, (g + wd * w if wd else g), w
+
     @abc.abstractmethod
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
@@ -126,13 +135,7 @@ class SGD(Optimizer):
     def step(self) -> None:
         lr, m, wd = self.lr, self.momentum, self.weight_decay
         dws = self._dw
-        for i, p in enumerate(self.params):
-            g = _grad_data(p)
-            if g is None:
-                continue
-            w = p.data
-            if wd:
-                g = g + wd * w
+        for i, p, g, w in self._with_grads(wd):
             if type(w) is float:
                 if not m:
                     p.data = w - lr * g
@@ -190,11 +193,7 @@ class Rprop(Optimizer):
     def step(self) -> None:
         em, ep = self.etas
         lo, hi = self.step_sizes
-        for i, p in enumerate(self.params):
-            g = _grad_data(p)
-            if g is None:
-                continue
-            w = p.data
+        for i, p, g, w in self._with_grads():
             if type(w) is float:
                 prev = 0.0 if self._prev[i] is None else self._prev[i]
                 size = self.lr if self._step[i] is None else self._step[i]
@@ -249,13 +248,7 @@ class Adam(Optimizer):
     def step(self) -> None:
         b1, b2 = self.betas
         lr, eps, wd = self.lr, self.eps, self.weight_decay
-        for i, p in enumerate(self.params):
-            g = _grad_data(p)
-            if g is None:
-                continue
-            w = p.data
-            if wd:
-                g = g + wd * w
+        for i, p, g, w in self._with_grads(wd):
             t = self._t[i] = self._t[i] + 1
             step = lr / (1.0 - b1 ** t)
             c2 = math.sqrt(1.0 - b2 ** t)
