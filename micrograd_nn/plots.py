@@ -1,15 +1,18 @@
-"""Pictures of learning with matplotlib (the optional ``plot`` extra).
+"""Pictures of learning with matplotlib (the optional `plot` extra).
 
-- :func:`plot_history` - training and validation error per epoch, with the
-  convergence diagnosis (:mod:`micrograd_nn.diagnose`) written on the figure.
-- :func:`plot_decision_boundary` - a 2-D classifier's regions over its data.
-- :func:`plot_error_surface` - the article's skier: the error as a function of one
-  weight (the others fixed) and the path gradient descent takes down it, with and
-  without momentum. :func:`bumpy_error` is a 1-D error curve with a local minimum.
+- [`plot_history`][micrograd_nn.plots.plot_history] - training and validation error per epoch, with
+  the convergence diagnosis ([`micrograd_nn.diagnose`][]) written on the figure.
+- [`plot_decision_boundary`][micrograd_nn.plots.plot_decision_boundary] - a 2-D classifier's regions
+  over its data.
+- [`plot_error_surface`][micrograd_nn.plots.plot_error_surface] - the article's skier: the error as
+  a function of one weight (the others fixed) and the path gradient descent takes down it, with and
+  without momentum. [`bumpy_error`][micrograd_nn.plots.bumpy_error] is a 1-D error curve with a
+  local minimum.
 
-Every function returns a ``matplotlib.figure.Figure`` drawn on the Agg canvas (no
-window, no pyplot state) and, given ``path``, saves it there. matplotlib is imported
-only when a function is called; without it they raise :class:`PlotDependencyError`.
+Every function returns a `matplotlib.figure.Figure` drawn on the Agg canvas (no
+window, no pyplot state) and, given `path`, saves it there. matplotlib is imported
+only when a function is called; without it they raise
+[`PlotDependencyError`][micrograd_nn.plots.PlotDependencyError].
 """
 
 from __future__ import annotations
@@ -32,13 +35,13 @@ C_TRAIN, C_VAL, C_PLAIN, C_MOMENTUM = "#1c7ed6", "#e8590c", "#e03131", "#2f9e44"
 
 
 class PlotDependencyError(ImportError):
-    """matplotlib is missing: ``pip install micrograd_nn[plot]``."""
+    """matplotlib is missing: `pip install micrograd_nn[plot]`."""
 
 
 def _figure(ax: Any = None, size: tuple[float, float] = (7.0, 4.5),
             note_lines: int = 0) -> tuple[Any, Any]:
     """(figure, axes): the given axes' figure, or a new Agg figure with one axes (and,
-    for ``note_lines`` > 0, a text-only axes below it, as ``fig.note_ax``)."""
+    for `note_lines` > 0, a text-only axes below it, as `fig.note_ax`)."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -98,9 +101,9 @@ def _diagnosis_text(history: Any, width: int = 100) -> str:
 def plot_history(history: Any, ax: Any = None, path: str | Path | None = None,
                  title: str = "Training error", diagnosis: bool = True) -> Any:
     """Training (and validation) error per epoch, log-scaled when it spans two decades
-    or more; with ``diagnosis``, the convergence diagnosis in a box on the plot.
+    or more; with `diagnosis`, the convergence diagnosis in a box on the plot.
 
-    ``history``: a train.History, ``{"loss": [...], "val_loss": [...]}`` or a list of
+    `history`: a train.History, `{"loss": [...], "val_loss": [...]}` or a list of
     per-epoch errors. Epoch 0 is the error before training when the History has it.
     """
     loss, val, initial = _curves(history)
@@ -148,7 +151,7 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, path: str | Path | None =
     """The regions a 2-D classifier assigns over its data; X: shape (n, 2), y: labels.
 
     One output: the score as shaded bands and the boundary where it crosses 0.5 (0 when
-    the labels are -1/1). Several outputs: the argmax class per region. ``resolution``:
+    the labels are -1/1). Several outputs: the argmax class per region. `resolution`:
     grid points per axis (200, or 60 for a neuron-by-neuron NeuronNet).
     """
     X = np.asarray(X, dtype=np.float64)
@@ -190,14 +193,17 @@ def bumpy_error(w: Any) -> Any:
     stops in the local minimum; momentum 0.8-0.9 rolls over the hill to the global
     one; momentum 0.95 overshoots it and comes back.
 
+    ```pycon
     >>> bumpy_error(1.86) > bumpy_error(-2.11)
     True
+
+    ```
     """
     return 0.1 * w ** 4 - 0.8 * w ** 2 + 0.4 * w + 2.0
 
 
 def _slope(fn: Callable[[Any], Any]) -> Callable[[float], float]:
-    """dE/dw by autodiff when ``fn`` accepts a Value, else by a central difference."""
+    """dE/dw by autodiff when `fn` accepts a Value, else by a central difference."""
     def grad(w: float) -> float:
         try:
             v = Value(float(w))
@@ -214,9 +220,9 @@ def _slope(fn: Callable[[Any], Any]) -> Callable[[float], float]:
 
 def descent_path(fn: Callable[[Any], Any], w0: float, lr: float = 0.1, momentum: float = 0.0,
                  steps: int = 50) -> list[float]:
-    """The weights gradient descent visits on the curve ``fn``, starting from ``w0``:
-    :class:`~micrograd_nn.optim.SGD`'s steps, the article's rule
-    ``Δw = −lr·dE/dw + momentum·Δw_prev``, ``w = w + Δw``. Stops early if the weight
+    """The weights gradient descent visits on the curve `fn`, starting from `w0`:
+    [`SGD`][micrograd_nn.optim.SGD]'s steps, the article's rule
+    `Δw = −lr·dE/dw + momentum·Δw_prev`, `w = w + Δw`. Stops early if the weight
     becomes non-finite."""
     slope, w = _slope(fn), Value(float(w0), "w")
     opt, path = SGD([w], lr=lr, momentum=momentum), [float(w0)]
@@ -270,16 +276,16 @@ def plot_error_surface(model: Any = None, X: Any = None, y: Any = None, *,
                        path: str | Path | None = None) -> Any:
     """The skier: the error as a function of one weight, and two descents down it.
 
-    Either ``fn`` (a 1-D error curve such as :func:`bumpy_error`, which is the
-    default with ``w0=3.2`` when no model is given) or ``model, X, y`` with ``param``
-    (a parameter Value; default the first) and ``index`` (which of its elements;
-    default the first): the error ``loss`` of the model on (X, y) as that one weight
-    moves and all others stay fixed (the model is left unchanged). From ``w0`` (default:
-    the weight's current value) the paths of :func:`descent_path` are drawn for
-    ``momentum=0`` and for ``momentum`` (one value or several, e.g. ``(0.8, 0.95)``):
+    Either `fn` (a 1-D error curve such as [`bumpy_error`][micrograd_nn.plots.bumpy_error], which is
+    the default with `w0=3.2` when no model is given) or `model, X, y` with `param`
+    (a parameter Value; default the first) and `index` (which of its elements;
+    default the first): the error `loss` of the model on (X, y) as that one weight
+    moves and all others stay fixed (the model is left unchanged). From `w0` (default:
+    the weight's current value) the paths of [`descent_path`][micrograd_nn.plots.descent_path] are
+    drawn for `momentum=0` and for `momentum` (one value or several, e.g. `(0.8, 0.95)`):
     with a local minimum in the way, momentum can carry the weight over the small
-    hill, and too much of it overshoots. The curve spans the paths and ``w0 ± 1``,
-    or ``wrange=(lo, hi)``.
+    hill, and too much of it overshoots. The curve spans the paths and `w0 ± 1`,
+    or `wrange=(lo, hi)`.
     """
     if model is not None:
         if fn is not None or X is None or y is None:
@@ -325,12 +331,12 @@ def plot_error_surface(model: Any = None, X: Any = None, y: Any = None, *,
 def plot_sweep(result: Any, x: str, hue: str | None = None, y: str | None = None,
                metric: str = "error", where: dict[str, Any] | None = None, ax: Any = None,
                path: str | Path | None = None) -> Any:
-    """A :class:`~micrograd_nn.sweep.SweepResult`'s mean final error against the swept
-    parameter ``x``, with ± one std over the trials as error bars: one line per value
-    of ``hue``; given ``y`` instead, a heatmap of the mean error over ``x`` and ``y``.
+    """A `SweepResult`'s mean final error against the swept
+    parameter `x`, with ± one std over the trials as error bars: one line per value
+    of `hue`; given `y` instead, a heatmap of the mean error over `x` and `y`.
 
     The trials of each point are pooled over the parameters not named (the title says
-    which), or only those matching ``where`` (``{"hidden": 4}``) are kept. ``metric``:
+    which), or only those matching `where` (`{"hidden": 4}`) are kept. `metric`:
     "error" (training) or "val_error". Diverged (NaN/inf) points are left out.
     """
     import json  # values are compared as JSON: lists (hidden layouts) are unhashable
