@@ -1,6 +1,6 @@
 """The pictures and data of [`micrograd_nn.report`][]'s page, one function per panel.
 
-Every picture is made by Graphviz (`draw_network`,
+Every picture is made by Graphviz ([`draw_network`][micrograd_nn.viz.draw_network],
 [`draw_graph`][micrograd_nn.viz.draw_graph]) or matplotlib ([`micrograd_nn.plots`][]), as
 SVG inlined into the page; what the page's script changes per snapshot or step (a
 synapse's colour, width and label, a cursor's place, a raster frame, which values are

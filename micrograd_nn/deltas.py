@@ -4,7 +4,7 @@ This module imports numpy and [`notation`][micrograd_nn.notation] only: it never
 the autodiff engine or the models, so it is the independent oracle the engine is
 checked against ([`micrograd_nn.gradcheck.compare_with_autodiff`][]) and the
 source of every delta and GRAD that [`explain`][micrograd_nn.explain] prints and
-`draw_network` draws. For a network of any depth and width,
+[`draw_network`][micrograd_nn.viz.draw_network] draws. For a network of any depth and width,
 bias neurons or not, and squared error:
 
 ```text

@@ -2,7 +2,7 @@
 degrades gracefully in Jupyter, and safe label text.
 
 Every label of [`micrograd_nn.viz.draw_graph`][] and
-`micrograd_nn.viz.draw_network` is an HTML-like label built from text escaped
+[`micrograd_nn.viz.draw_network`][] is an HTML-like label built from text escaped
 by `esc` and joined by `html`, so any name or number is safe in DOT.
 """
 

@@ -1,4 +1,4 @@
-"""Label placement for `micrograd_nn.viz.draw_network`: where along its synapse
+"""Label placement for [`micrograd_nn.viz.draw_network`][]: where along its synapse
 each weight label sits, and how far apart two columns of neurons must be for them.
 
 Geometry only (numpy, inches, y up): a synapse is a segment `(x0, y0, x1, y1)`, a

@@ -1,11 +1,11 @@
 """The one home of derivatives: every primitive's forward and VJPs, side by side.
 
-An `Op` holds `fwd(*args) -> ans` and one vector-Jacobian product per
+An [`Op`][micrograd_nn.ops.Op] holds `fwd(*args) -> ans` and one vector-Jacobian product per
 differentiable input, `vjp_i(g, ans, *args) -> gradient of input i`. `args` are
 the inputs' data (a Python `float` or an `ndarray`) followed by any static
 parameters (an axis, a shape, an index). A VJP may return a gradient in the
-*broadcast* shape; `unbroadcast` sums it back to the input's shape. The same
-VJPs serve second order: see `micrograd_nn.opdef` for the contract.
+*broadcast* shape; [`unbroadcast`][micrograd_nn.ops.unbroadcast] sums it back to the input's
+shape. The same VJPs serve second order: see `micrograd_nn.opdef` for the contract.
 
 `OPS` is the one table, assembled from its sections, each a module listing its
 entries under headings, forward and VJP side by side:

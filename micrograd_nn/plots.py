@@ -331,7 +331,7 @@ def plot_error_surface(model: Any = None, X: Any = None, y: Any = None, *,
 def plot_sweep(result: Any, x: str, hue: str | None = None, y: str | None = None,
                metric: str = "error", where: dict[str, Any] | None = None, ax: Any = None,
                path: str | Path | None = None) -> Any:
-    """A `SweepResult`'s mean final error against the swept
+    """A [`SweepResult`][micrograd_nn.sweep.SweepResult]'s mean final error against the swept
     parameter `x`, with ± one std over the trials as error bars: one line per value
     of `hue`; given `y` instead, a heatmap of the mean error over `x` and `y`.
 

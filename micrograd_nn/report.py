@@ -22,7 +22,7 @@ snapshots into one HTML file with its scripts, styles, pictures and data inline 
 request; a Content-Security-Policy `default-src 'none'` says so to the browser):
 
 - an **epoch scrubber**: a slider (and play/pause) over the snapshots; for the chosen
-  epoch the network as `draw_network` draws it (one Graphviz
+  epoch the network as [`draw_network`][micrograd_nn.viz.draw_network] draws it (one Graphviz
   SVG whose synapses are recoloured, resized and relabelled per snapshot), the loss
   curve (matplotlib SVG) with a cursor, and for 2-D inputs the decision boundary
   (matplotlib-rendered frames over a matplotlib SVG of the data);

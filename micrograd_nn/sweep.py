@@ -4,7 +4,8 @@ The article says to choose the learning rate, the momentum, the number of hidden
 neurons and the bias neurons by trial and error, and to repeat each run, because
 the result depends on the initial weights. [`sweep`][micrograd_nn.sweep.sweep] does exactly that: it
 trains one network per configuration of a `space` and per repeat, on one machine or many,
-and `SweepResult` ranks the configurations by their mean final error.
+and [`SweepResult`][micrograd_nn.sweep.SweepResult] ranks the configurations by their mean final
+error.
 
 ```pycon
 >>> from micrograd_nn.data import xor

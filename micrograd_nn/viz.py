@@ -2,8 +2,8 @@
 
 - [`draw_graph`][micrograd_nn.viz.draw_graph] - every Value a root depends on and the ops between
   them; big graphs are folded into a readable summary (iterative walk, no recursion).
-- `draw_network` - input, hidden and output layers as columns of neurons, bias
-  neurons, synapses labelled with their weights (and, after a sample, deltas/GRADs).
+- [`draw_network`][micrograd_nn.viz.draw_network] - input, hidden and output layers as columns of
+  neurons, bias neurons, synapses labelled with their weights (and, after a sample, deltas/GRADs).
 - [`render`][micrograd_nn.viz.render] - write SVG/PNG/PDF with Graphviz's `dot`, or the `.dot`
   source and a one-line hint when `dot` is not installed.
 
