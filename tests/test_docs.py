@@ -157,20 +157,6 @@ def test_examples_page_lists_every_example():
     assert [s for s in scripts if f"`{s}`" not in text] == []
 
 
-def test_griffe_extension_turns_rest_into_markdown():
-    pytest.importorskip("griffe")
-    import griffe_rst
-
-    doc = ("Kinds:\n\n===== =====\nkind  seen\n===== =====\na     one\n      more\n"
-           "===== =====\n\nSee :func:`fit` and w[l][a->b].\n\n>>> [1, 2][0]\n1\n\n"
-           "Loop::\n\n    x = 1\n")
-    md = griffe_rst.convert(doc)
-    assert "| kind | seen |" in md and "| a | one more |" in md
-    assert "`fit`" in md and ":func:" not in md and r"w\[l\]\[a->b\]" in md
-    assert "```pycon\n>>> [1, 2][0]\n1\n```" in md
-    assert "Loop:\n\n```text\nx = 1\n```" in md
-
-
 def _copy_site_sources(dest: Path) -> Path:
     """mkdocs.yml and docs/ (without generated figures) in ``dest``, with links to the
     package and the examples, so the build sees the same tree as in the repository."""
