@@ -116,19 +116,9 @@ def _yes_no(t: str) -> bool:
 
 
 def _load(spec: str, targets: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from . import data
+    from .data import by_name
 
-    makers = {"xor": data.xor, "and": data.and_, "or": data.or_,
-              "moons": lambda: data.two_moons(200, 0.1, seed),
-              "circles": lambda: data.circles(200, 0.05, seed=seed),
-              "spirals": lambda: data.spirals(200, 0.05, seed=seed),
-              "sine": lambda: data.sine(50, 0.0)}
-    if spec.lower() in makers:
-        X, y = makers[spec.lower()]()
-    else:
-        cols: Any = [int(c) if c.lstrip("-").isdigit() else c for c in targets.split(",")]
-        X, y = data.load_csv(spec, target_columns=cols[0] if len(cols) == 1 else cols)
-    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64).reshape(len(X), -1)
+    return by_name(spec, targets, seed)
 
 
 class _Progress:

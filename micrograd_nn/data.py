@@ -21,11 +21,12 @@ import csv
 import math
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = ["GATES", "gate", "xor", "and_", "or_", "nand", "nor", "xnor", "two_moons",
-           "circles", "spirals", "sine", "split", "load_csv"]
+           "circles", "spirals", "sine", "split", "load_csv", "by_name", "NAMED"]
 
 Array = np.ndarray
 
@@ -309,3 +310,27 @@ def load_csv(path: str | os.PathLike, target_columns: int | str | Sequence[int |
         raise ValueError(f"load_csv: {path}: every column is a target; leave at least one "
                          "feature column")
     return data[:, feats], data[:, targets]
+
+
+#: The built-in data sets the command line knows by name (their sizes and noise fixed).
+NAMED = ("xor", "and", "or", "moons", "circles", "spirals", "sine")
+
+
+def by_name(spec: str, target_columns: str = "-1", seed: int = 0) -> tuple[Array, Array]:
+    """A data set as the command line names it: one of [`NAMED`][micrograd_nn.data.NAMED]
+    (moons, circles and spirals: 200 points drawn with `seed`), or a CSV file whose
+    target columns are `target_columns` (indices or header names, comma-separated).
+
+    Returns `X` of shape (n, features) and `y` of shape (n, targets), both float64.
+    """
+    makers = {"xor": xor, "and": and_, "or": or_,
+              "moons": lambda: two_moons(200, 0.1, seed),
+              "circles": lambda: circles(200, 0.05, seed=seed),
+              "spirals": lambda: spirals(200, 0.05, seed=seed),
+              "sine": lambda: sine(50, 0.0)}
+    if spec.lower() in makers:
+        X, y = makers[spec.lower()]()
+    else:
+        cols: Any = [int(c) if c.lstrip("-").isdigit() else c for c in target_columns.split(",")]
+        X, y = load_csv(spec, target_columns=cols[0] if len(cols) == 1 else cols)
+    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64).reshape(len(X), -1)
