@@ -317,8 +317,8 @@ NAMED = ("xor", "and", "or", "moons", "circles", "spirals", "sine")
 
 
 def by_name(spec: str, target_columns: str = "-1", seed: int = 0) -> tuple[Array, Array]:
-    """A data set as the command line names it: one of [`NAMED`][micrograd_nn.data.NAMED]
-    (moons, circles and spirals: 200 points drawn with `seed`), or a CSV file whose
+    """A data set as the command line names it: one of `NAMED` (moons, circles and
+    spirals: 200 points drawn with `seed`), or a CSV file whose
     target columns are `target_columns` (indices or header names, comma-separated).
 
     Returns `X` of shape (n, features) and `y` of shape (n, targets), both float64.
