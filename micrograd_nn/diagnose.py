@@ -580,4 +580,21 @@ def diagnose(history: Any, model: Any = None, X: Any = None, tol: float = 1e-2,
     findings += _gradients(norms, converged or bool(dead), explode, vanish)
     if model is not None:
         findings += _activations(model, X, dead_fraction)
+    if params.get("optimizer") == "genetic":
+        findings = [_for_genetic(f) for f in findings]
     return Diagnosis(findings)
+
+
+#: What replaces gradient-descent advice for a run of the genetic trainer.
+GENETIC_ADVICE = ("for the genetic trainer: a larger population or mutation_scale "
+                  "searches wider, more generations search longer; its steps do not "
+                  "follow a learning rate or momentum")
+
+
+def _for_genetic(f: Finding) -> Finding:
+    """The same finding with advice fit for a run without gradients: lines about the
+    learning rate or momentum give way to the genetic trainer's own settings."""
+    keep = [a for a in f.advice if "learning rate" not in a and "momentum" not in a]
+    if len(keep) == len(f.advice):
+        return f
+    return Finding(f.kind, f.message, [GENETIC_ADVICE, *keep], f.layer, f.evidence)

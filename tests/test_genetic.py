@@ -383,3 +383,22 @@ def test_a_model_without_the_protocol_is_refused():
         evolve(Plain(), *xor(), verbose=0)
     with pytest.raises(TypeError, match="callback"):
         evolve(_arraynet(), *xor(), callbacks=[42], verbose=0)
+
+
+def test_diagnosis_of_a_genetic_run_gives_no_learning_rate_advice() -> None:
+    """The GA has no learning rate or momentum: diagnose's advice says what to turn."""
+    from micrograd_nn.data import xor
+    from micrograd_nn.diagnose import GENETIC_ADVICE, diagnose
+    from micrograd_nn.nn import MLP
+
+    X, y = xor()
+    h = evolve(MLP(2, [2], 1, seed=0), X, y, population=20, generations=30, seed=0,
+               verbose=0)
+    d = diagnose(h)
+    advice = [a for f in d.findings for a in f.advice]
+    assert GENETIC_ADVICE in advice
+    others = [a for a in advice if a != GENETIC_ADVICE]
+    assert not any("learning rate" in a or "momentum" in a for a in others), others
+    fit_run = diagnose([0.3, 0.29, 0.289, 0.289, 0.289])  # a stalled gradient run
+    assert any("momentum" in a for f in fit_run.findings for a in f.advice)
+    assert GENETIC_ADVICE not in [a for f in fit_run.findings for a in f.advice]
