@@ -36,10 +36,6 @@ ndarray = np.ndarray
 __all__ = ["backward", "count_children", "grad", "propagate"]
 
 
-def _node_inputs(n: Value) -> tuple:
-    return (n._a, n._b) if cast(Op, n._op).nin <= 2 else _io(n)[0]
-
-
 def count_children(roots: Sequence[Value]) -> list[Value]:
     """Step 1: set each reachable node's `_pending` to its number of children in the
     graph below `roots` and clear intermediate gradients; return the leaves reached.

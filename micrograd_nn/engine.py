@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -200,9 +200,8 @@ def apply(op: Op | str, *inputs: Any, params: tuple = ()) -> Value:
     `params` are the op's static arguments (an axis, a shape). Layers and losses use
     it for the fused ops, e.g. `apply("linear", x, W, b)`.
     """
-    if type(op) is str:
+    if isinstance(op, str):
         op = OPS[op]
-    op = cast(Op, op)  # a name was looked up above
     if len(inputs) != op.nin:
         raise TypeError(f"{op.name}: takes {op.nin} inputs, got {len(inputs)}")
     ins, args, rg = list(inputs), [], False
@@ -228,7 +227,8 @@ def apply(op: Op | str, *inputs: Any, params: tuple = ()) -> Value:
 
 def _io(n: Value) -> tuple[tuple, tuple]:
     """A graph node's inputs (Values or constants) and its forward's arguments."""
-    nin, a, b, ctx = cast(Op, n._op).nin, n._a, n._b, n._ctx  # n is a graph node
+    # n is a graph node, so its op is set (no runtime check: the backward pass calls this)
+    nin, a, b, ctx = n._op.nin, n._a, n._b, n._ctx  # type: ignore[union-attr]
     if nin == 1:
         return (a,), (a.data if isinstance(a, Value) else a, *ctx)
     ins = (a, b, *ctx[:nin - 2]) if nin > 2 else (a, b)
