@@ -49,33 +49,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _int(minimum: int, what: str) -> Callable[[str], int]:
-    """An argparse type: an int >= minimum. argparse puts the flag's name in front of
-    the message ("argument --seed: expects a non-negative integer, got -1")."""
-    def parse(text: str) -> int:
+def _number(kind: type, what: str, ok: Callable[[Any], bool]) -> Callable[[str], Any]:
+    """An argparse type: ``kind(text)`` that ``ok`` accepts. argparse puts the flag's
+    name in front of the message ("argument --seed: expects a non-negative integer,
+    got -1")."""
+    def parse(text: str) -> Any:
         try:
-            v = int(text)
+            v = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid int value: {text!r} (expects "
-                                             f"{what})") from None
-        if v < minimum:
-            raise argparse.ArgumentTypeError(f"expects {what}, got {v}")
-        return v
-    return parse
-
-
-def _float(what: str, low: float = 0.0, below: float | None = None) -> Callable[[str], float]:
-    """An argparse type: a finite float >= low (and < below, if given)."""
-    def parse(text: str) -> float:
-        try:
-            v = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid float value: {text!r} (expects "
-                                             f"{what})") from None
-        if not (math.isfinite(v) and v >= low and (below is None or v < below)):
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r} "
+                                             f"(expects {what})") from None
+        if not ok(v):
             raise argparse.ArgumentTypeError(f"expects {what}, got {text}")
         return v
     return parse
+
+
+def _int(minimum: int, what: str) -> Callable[[str], int]:
+    """An int >= minimum."""
+    return _number(int, what, lambda v: v >= minimum)
+
+
+def _float(what: str, low: float = 0.0, below: float | None = None) -> Callable[[str], float]:
+    """A finite float >= low (and < below, if given)."""
+    return _number(float, what,
+                   lambda v: math.isfinite(v) and v >= low and (below is None or v < below))
 
 
 _POSITIVE = _int(1, "a positive integer")

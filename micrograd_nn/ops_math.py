@@ -404,18 +404,19 @@ LOGADDEXP = op("logaddexp", _ew2(_logaddexp, np.logaddexp),
 LOGADDEXP2 = op("logaddexp2", _ew2(_logaddexp2, np.logaddexp2),
                 (lambda g, ans, x, y: g * call(EXP2, x - ans),
                  lambda g, ans, x, y: g * call(EXP2, y - ans)), "binary")
-MAXIMUM = op("maximum", _ew2(_max2, np.maximum),
-             (lambda g, ans, x, y: _share(g, ans, x, y, False, False),
-              lambda g, ans, x, y: _share(g, ans, y, x, False, False)), "binary")
-MINIMUM = op("minimum", _ew2(_min2, np.minimum),
-             (lambda g, ans, x, y: _share(g, ans, x, y, True, False),
-              lambda g, ans, x, y: _share(g, ans, y, x, True, False)), "binary")
-FMAX = op("fmax", _ew2(_fmax2, np.fmax),
-          (lambda g, ans, x, y: _share(g, ans, x, y, False, True),
-           lambda g, ans, x, y: _share(g, ans, y, x, False, True)), "binary")
-FMIN = op("fmin", _ew2(_fmin2, np.fmin),
-          (lambda g, ans, x, y: _share(g, ans, x, y, True, True),
-           lambda g, ans, x, y: _share(g, ans, y, x, True, True)), "binary")
+def _extremum(name: str, pf: Callable[[float, float], float], nf: Callable, lo: bool,
+              fm: bool) -> Op:
+    """maximum/minimum (``lo``) and fmax/fmin (``fm``: NaN loses): the gradient goes to
+    the winner, half each at a tie (see ``_share``)."""
+    return op(name, _ew2(pf, nf),
+              (lambda g, ans, x, y: _share(g, ans, x, y, lo, fm),
+               lambda g, ans, x, y: _share(g, ans, y, x, lo, fm)), "binary")
+
+
+MAXIMUM = _extremum("maximum", _max2, np.maximum, False, False)
+MINIMUM = _extremum("minimum", _min2, np.minimum, True, False)
+FMAX = _extremum("fmax", _fmax2, np.fmax, False, True)
+FMIN = _extremum("fmin", _fmin2, np.fmin, True, True)
 HYPOT = op("hypot", _ew2(math.hypot, np.hypot),
            (lambda g, ans, x, y: _div(g * x, ans), lambda g, ans, x, y: _div(g * y, ans)),
            "binary")
