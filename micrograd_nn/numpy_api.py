@@ -22,18 +22,9 @@ from .engine import Value, apply
 from .ops import OPS
 
 
-def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Value) else x
-
-
 def _op(name: str) -> Callable[..., Value]:
     op = OPS[name]
     return lambda *xs: apply(op, *xs)
-
-
-def _compare(ufunc: np.ufunc) -> Callable[..., Any]:
-    """Comparisons and tests give plain bools / bool arrays: no gradient, as numpy."""
-    return lambda *xs, **kw: ufunc(*(_data(x) for x in xs), **kw)
 
 
 _OPERATOR_UFUNCS: dict[Any, Callable[..., Any]] = {
@@ -42,8 +33,9 @@ _OPERATOR_UFUNCS: dict[Any, Callable[..., Any]] = {
     np.negative: _op("neg"), np.positive: lambda x: x * 1.0, np.exp: _op("exp"),
     np.log: _op("log"), np.tanh: _op("tanh"), np.sqrt: _op("sqrt"),
     np.absolute: _op("abs"),
-    **{u: _compare(u) for u in (np.less, np.less_equal, np.greater, np.greater_equal,
-                                np.equal, np.not_equal)},
+    # comparisons give plain bools / bool arrays: no gradient, as numpy
+    **{u: numpy_math.on_data(u) for u in (np.less, np.less_equal, np.greater,
+                                          np.greater_equal, np.equal, np.not_equal)},
 }
 
 UFUNCS: dict[Any, Callable[..., Any]] = {**numpy_math.UFUNCS, **_OPERATOR_UFUNCS}

@@ -117,7 +117,7 @@ def _scale(name: str, c: float) -> Callable[..., Value]:
     return lambda x, **kw: _ufunc(name, MUL)(x, c, **kw)
 
 
-def _on_data(f: Callable) -> Callable[..., Any]:
+def on_data(f: Callable) -> Callable[..., Any]:
     """Tests and logic have no gradient: numpy's own result on the data."""
     return lambda *xs, **kw: f(*(_d(x) for x in xs), **kw)
 
@@ -437,7 +437,7 @@ UFUNCS: dict[Any, Callable[..., Any]] = {
     np.rint: _ufunc("rint", om.ROUND, 0), np.fabs: _ufunc("fabs", ABS),
     np.deg2rad: _scale("deg2rad", math.pi / 180), np.rad2deg: _scale("rad2deg", 180 / math.pi),
     np.radians: _scale("radians", math.pi / 180), np.degrees: _scale("degrees", 180 / math.pi),
-    **{u: _on_data(u) for u in (np.isfinite, np.isnan, np.isinf, np.signbit, np.logical_and,
+    **{u: on_data(u) for u in (np.isfinite, np.isnan, np.isinf, np.signbit, np.logical_and,
                                 np.logical_or, np.logical_xor, np.logical_not)},
 }
 
